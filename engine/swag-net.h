@@ -1,0 +1,123 @@
+/* swag-net.h: networks built from topology tables, and their evaluation
+ * (forward to the taps, backward from the taps to the image). Internal to the
+ * engine.
+ *
+ * GPL-3.0-or-later.
+ */
+#ifndef SWAG_NET_H
+#define SWAG_NET_H
+
+#include "swag.h"
+#include "swag-ops.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SWAG_NODE_CONV,     /* convolution (+ folded batch-norm) (+ ReLU) */
+  SWAG_NODE_MAXPOOL,
+  SWAG_NODE_AVGPOOL,
+  SWAG_NODE_ADD       /* residual sum (+ ReLU) */
+} SwagNodeOp;
+
+typedef struct
+{
+  SwagNodeOp   op;
+  int          in0, in1;  /* producer nodes, -1 = the network's input */
+  gboolean     relu;      /* ReLU fused on the output */
+  SwagConvDesc conv;      /* CONV: weights point into the net's block */
+  SwagPoolDesc pool;      /* MAXPOOL, AVGPOOL */
+  const char  *name;      /* state-dict prefix of the conv ("features.0",
+                             "layer1.0.conv1") or the module's name */
+  const char  *bn;        /* CONV: state-dict prefix of the batch-norm folded
+                             into it ("bn1", "layer1.0.downsample.1"), or NULL
+                             when the conv has its own bias (VGG) */
+} SwagNode;
+
+typedef struct
+{
+  int c, h, w;
+} SwagShape;
+
+struct _SwagNet
+{
+  SwagBackbone backbone;
+  SwagPooling  pooling;
+  char        *weights;   /* "random" or the file loaded */
+  guint64      seed;
+  SwagNode    *nodes;     /* topological order */
+  int          n_nodes;
+  float       *block;     /* every weight and bias, one allocation */
+  GStringChunk *strings;  /* node names */
+};
+
+/* Node index of tap @name (paper or torchvision name), or -1 with an error. */
+int      swag_net_find_tap   (const SwagNet *net, const char *name,
+                              GError **error);
+
+/* The shape of every node for an input of h x w; FALSE (SWAG_ERROR_INVALID)
+ * when some node up to @last would be empty. @shapes has n_nodes entries. */
+gboolean swag_net_shapes     (const SwagNet *net, int h, int w, int last,
+                              SwagShape *shapes, GError **error);
+
+/* The input size below which some node up to @last is empty: the smallest
+ * side the network can take. */
+int      swag_net_min_side   (const SwagNet *net, int last);
+
+/* Multiply-adds of the forward pass up to @last at h x w (direct convolution
+ * counting). */
+double   swag_net_macs       (const SwagNet *net, int h, int w, int last);
+
+/* ---------------------------------------------------------- evaluation -- */
+
+/* Buffers for evaluating one network at one input size up to a set of taps,
+ * allocated once and reused across evaluations. Tap outputs stay valid until
+ * the next forward. */
+typedef struct _SwagEval SwagEval;
+
+/* Called after each node; returning FALSE cancels the evaluation. */
+typedef gboolean (*SwagLayerFunc) (int node, gpointer user_data);
+
+/* Bytes swag_eval_new would allocate for these arguments. */
+guint64   swag_eval_bytes    (const SwagNet *net, int h, int w,
+                              const int *taps, int n_taps,
+                              gboolean backward);
+
+SwagEval *swag_eval_new      (const SwagNet *net, int h, int w,
+                              const int *taps, int n_taps,
+                              gboolean backward, int n_threads,
+                              GError **error);
+void      swag_eval_free     (SwagEval *ev);
+
+SwagShape swag_eval_tap_shape (const SwagEval *ev, int i);
+
+/* Forward of the RGB image x (3, h, w) in [0, 1] (normalised inside). On
+ * success tap i's activation is swag_eval_tap (ev, i). */
+gboolean  swag_eval_forward  (SwagEval *ev, const float *x,
+                              SwagLayerFunc layer, gpointer user_data,
+                              GError **error);
+const float *swag_eval_tap   (const SwagEval *ev, int i); /* (c, h, w) */
+
+/* Gradient buffer of tap i, zeroed by swag_eval_zero_grad; the caller adds
+ * d loss / d tap into it, then calls swag_eval_backward. */
+float    *swag_eval_tap_grad (SwagEval *ev, int i);
+void      swag_eval_zero_grad (SwagEval *ev);
+
+/* dx = d loss / d x (3, h, w), overwritten. Needs backward = TRUE at
+ * creation and a forward before. */
+gboolean  swag_eval_backward (SwagEval *ev, float *dx,
+                              SwagLayerFunc layer, gpointer user_data,
+                              GError **error);
+
+/* ------------------------------------------------------------- weights -- */
+
+/* Fills @net's weights from the seeded generator (engine/README.md). */
+void      swag_net_init_random  (SwagNet *net, guint64 seed);
+/* Loads torchvision state-dict tensors from a .safetensors file, folding
+ * batch-norm. Nothing is half-loaded: on failure the net is unchanged. */
+gboolean  swag_net_load_weights (SwagNet *net, const char *path,
+                                 GError **error);
+
+G_END_DECLS
+
+#endif /* SWAG_NET_H */

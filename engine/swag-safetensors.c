@@ -1,0 +1,2 @@
+/* swag-safetensors.c: not written yet. GPL-3.0-or-later. */
+#include "swag.h"

@@ -1,0 +1,303 @@
+/* swag-style: neural style transfer with SWAG-smoothed activations.
+ *
+ * The public interface of the engine: the only header the command line, the
+ * GIMP plug-in and the dialog include. It knows nothing of GIMP or GTK.
+ *
+ * Conventions: every failure is a GError in the SWAG_ERROR domain; library
+ * code never exits, aborts or prints. Strings in SwagParams are borrowed: the
+ * caller keeps them alive for the duration of each call that takes the params.
+ *
+ * Copyright (C) 2026 the swag-style authors. GPL-3.0-or-later.
+ */
+#ifndef SWAG_H
+#define SWAG_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+const char *swag_version (void);
+
+/* ---------------------------------------------------------------- errors -- */
+
+#define SWAG_ERROR (swag_error_quark ())
+GQuark swag_error_quark (void);
+
+typedef enum
+{
+  SWAG_ERROR_INVALID,   /* bad image, setting or argument */
+  SWAG_ERROR_WEIGHTS,   /* weight file missing, unreadable, malformed, mismatched */
+  SWAG_ERROR_NO_MEMORY, /* the run does not fit, or an allocation failed */
+  SWAG_ERROR_CANCELLED, /* the progress callback returned FALSE */
+  SWAG_ERROR_NUMERIC    /* NaN or Inf that could not be recovered from */
+} SwagErrorCode;
+
+/* --------------------------------------------------------------- choices -- */
+
+/* Each choice is an enum whose values index a NULL-terminated list of the
+ * names used on the command line, in Script-Fu and in the report. */
+typedef enum
+{
+  SWAG_BACKBONE_VGG19,
+  SWAG_BACKBONE_RESNET50,
+  SWAG_BACKBONE_NORESNET50,
+  SWAG_BACKBONE_PSEUDO_VGG,
+  SWAG_BACKBONE_PSEUDO_RESVGG
+} SwagBackbone;
+
+typedef enum
+{
+  SWAG_POOLING_MAX,
+  SWAG_POOLING_AVG
+} SwagPooling;
+
+typedef enum
+{
+  SWAG_SMOOTHING_NONE,
+  SWAG_SMOOTHING_SOFTMAX,         /* softmax over all elements of a layer */
+  SWAG_SMOOTHING_CHANNEL_SOFTMAX, /* softmax over channels at each position */
+  SWAG_SMOOTHING_SCALE,           /* multiply by alpha */
+  SWAG_SMOOTHING_AUTO             /* softmax, T = the layer's spread on the style */
+} SwagSmoothing;
+
+typedef enum
+{
+  SWAG_OPTIMIZER_LBFGS,
+  SWAG_OPTIMIZER_ADAM
+} SwagOptimizer;
+
+typedef enum
+{
+  SWAG_INIT_CONTENT,
+  SWAG_INIT_NOISE,
+  SWAG_INIT_STYLE_NOISE
+} SwagInit;
+
+typedef enum
+{
+  SWAG_CHOICE_BACKBONE,
+  SWAG_CHOICE_POOLING,
+  SWAG_CHOICE_SMOOTHING,
+  SWAG_CHOICE_OPTIMIZER,
+  SWAG_CHOICE_INIT,
+  SWAG_CHOICE_PRESET
+} SwagChoice;
+
+/* NULL-terminated list of the names of a choice; index i names enum value i. */
+const char *const *swag_choice_names (SwagChoice choice);
+
+/* The enum value named @name, or -1 with an error that lists the valid names. */
+int swag_choice_parse (SwagChoice choice, const char *name, GError **error);
+
+/* ---------------------------------------------------------------- images -- */
+
+/* A plain pixel holder: (height, width, 4) R'G'B'A float, perceptual (sRGB
+ * transfer curve) values, straight (not premultiplied) alpha, RGB nominally in
+ * [0, 1]. */
+typedef struct
+{
+  int    width;
+  int    height;
+  float *data;
+} SwagImage;
+
+/* NULL with SWAG_ERROR_INVALID for a non-positive size, SWAG_ERROR_NO_MEMORY
+ * when the size overflows or cannot be allocated. Pixels are zeroed. */
+SwagImage *swag_image_new  (int width, int height, GError **error);
+SwagImage *swag_image_copy (const SwagImage *image, GError **error);
+void       swag_image_free (SwagImage *image);
+
+/* ---------------------------------------------------------------- params -- */
+
+typedef struct
+{
+  /* The network (swag_net_new). */
+  SwagBackbone        backbone;
+  SwagPooling         pooling;     /* 2x2 pools of VGG-19 and the pseudo nets */
+  const char         *weights;     /* "random", "pretrained", or a file path */
+  const char *const  *weight_dirs; /* extra folders searched first for
+                                      "pretrained" (NULL-terminated) or NULL */
+  guint64             seed;        /* random weights and noise */
+
+  /* Losses. Layer lists are comma-separated tap names; NULL means the
+   * backbone's default. */
+  const char         *style_layers;
+  const char         *content_layers;
+  SwagSmoothing       smoothing;
+  const char         *smooth_layers;
+  double              temperature;    /* softmax modes */
+  double              alpha;          /* scale mode */
+  double              style_strength; /* normalised style against content */
+  double              style_weight;   /* raw (unnormalised) weights: used    */
+  double              content_weight; /* instead when either is > 0          */
+  double              tv_weight;
+
+  /* Optimisation. */
+  int                 iterations;     /* loss evaluations over all scales */
+  int                 size;           /* longest side of the optimisation */
+  int                 scales;         /* coarse-to-fine scales, 1 = single */
+  SwagOptimizer       optimizer;
+  int                 lbfgs_history;
+  double              learning_rate;  /* Adam, in image units */
+  SwagInit            init;
+
+  /* Colour and style image. */
+  gboolean            preserve_colors;
+  gboolean            match_histogram;
+  double              style_scale;
+
+  /* Reporting and resources. */
+  int                 preview_every;  /* hand the image to the callback every N
+                                         evaluations; 0 = never */
+  guint64             memory_limit;   /* bytes; 0 = the memory available */
+} SwagParams;
+
+void     swag_params_init_defaults (SwagParams *params);
+
+/* Sets the fields a preset defines (see swag_choice_names (SWAG_CHOICE_PRESET)). */
+gboolean swag_params_apply_preset  (SwagParams  *params,
+                                    const char  *preset,
+                                    GError     **error);
+
+/* Checks ranges and layer names against the backbone. */
+gboolean swag_params_validate      (const SwagParams *params,
+                                    GError          **error);
+
+/* Every setting and the version as one JSON object (the report's "settings"
+ * and the GIMP parasite). Free with g_free. */
+char    *swag_params_to_json       (const SwagParams *params);
+
+/* The backbone's default tap lists, comma-separated (static strings). */
+const char *swag_default_style_layers   (SwagBackbone backbone);
+const char *swag_default_content_layers (SwagBackbone backbone);
+const char *swag_default_smooth_layers  (SwagBackbone backbone);
+
+/* ------------------------------------------------------------ networks -- */
+
+typedef struct _SwagNet SwagNet;
+
+/* Builds params->backbone with params->weights: seeded random weights,
+ * pre-trained weights looked up by name, or a .safetensors file. The network
+ * is immutable afterwards and may be shared by concurrent transfers. */
+SwagNet      *swag_net_new      (const SwagParams *params, GError **error);
+void          swag_net_free     (SwagNet *net);
+SwagBackbone  swag_net_backbone (const SwagNet *net);
+
+/* TRUE when @net was built with the backbone, pooling, weights and seed of
+ * @params, so that a batch can reuse it. */
+gboolean      swag_net_matches  (const SwagNet *net, const SwagParams *params);
+
+/* The path of the pre-trained weights for @backbone: @extra_dirs first, then
+ * $XDG_DATA_HOME and $XDG_DATA_DIRS under swag-style/weights/. The error names
+ * every folder searched and the file name expected. Free with g_free. */
+char *swag_weights_find (SwagBackbone        backbone,
+                         const char *const  *extra_dirs,
+                         GError            **error);
+
+/* File name looked up for @backbone, e.g. "vgg19.safetensors" (static). */
+const char *swag_weights_file_name (SwagBackbone backbone);
+
+/* ------------------------------------------------------------ transfer -- */
+
+typedef enum
+{
+  SWAG_PROGRESS_EVALUATION, /* a loss evaluation finished */
+  SWAG_PROGRESS_LAYER,      /* a network layer finished (cancel point) */
+  SWAG_PROGRESS_MESSAGE     /* a note for the user in .message */
+} SwagProgressKind;
+
+typedef struct
+{
+  const char *name;    /* tap name */
+  double      content; /* raw content term, or NAN where the tap has none */
+  double      style;   /* raw style term, or NAN where the tap has none */
+} SwagLayerLoss;
+
+typedef struct
+{
+  SwagProgressKind     kind;
+  int                  scale;            /* 0-based */
+  int                  n_scales;
+  int                  width, height;    /* size at this scale */
+  int                  iteration;        /* evaluations so far, from 0 */
+  int                  total_iterations;
+  double               total;            /* objective the optimiser sees */
+  const SwagLayerLoss *layers;           /* EVALUATION only */
+  int                  n_layers;
+  const SwagImage     *image;            /* every preview_every evaluations,
+                                            else NULL; borrowed */
+  const char          *message;          /* MESSAGE only */
+  double               elapsed;          /* seconds since the run started */
+} SwagProgress;
+
+/* Return FALSE to cancel. Called on the thread that runs the transfer. */
+typedef gboolean (*SwagProgressFunc) (const SwagProgress *progress,
+                                      gpointer            user_data);
+
+/* Stylises @content with @styles (n_styles >= 1, blended by @style_blend,
+ * NULL = equal shares). Returns a new image of the content's size whose alpha
+ * is the content's. On cancel: NULL, SWAG_ERROR_CANCELLED, and, when @partial
+ * is not NULL, the best image so far (full size) in *partial. */
+SwagImage *swag_transfer_run (SwagNet                *net,
+                              const SwagImage        *content,
+                              const SwagImage *const *styles,
+                              const double           *style_blend,
+                              int                     n_styles,
+                              const SwagParams       *params,
+                              SwagProgressFunc        progress,
+                              gpointer                user_data,
+                              SwagImage             **partial,
+                              GError                **error);
+
+typedef struct
+{
+  guint64 peak_bytes;    /* peak memory of the run */
+  guint64 available;     /* the limit it was compared with */
+  double  gflop;         /* work of the whole run */
+  double  seconds;       /* rough time on this machine */
+  int     fitting_size;  /* largest working size that fits (<= params->size) */
+  int     lbfgs_history; /* history the run will use */
+} SwagEstimate;
+
+/* Predicts the cost of a run without doing it. FALSE with SWAG_ERROR_NO_MEMORY
+ * (and *estimate filled, fitting_size included) when it would not fit. */
+gboolean swag_transfer_estimate (const SwagParams *params,
+                                 int               content_width,
+                                 int               content_height,
+                                 int               style_width,
+                                 int               style_height,
+                                 SwagEstimate     *estimate,
+                                 GError          **error);
+
+/* --------------------------------------------------------- diagnostics -- */
+
+typedef struct
+{
+  char   name[32];
+  int    channels, height, width;
+  double max_activation; /* after smoothing */
+  double max_gram;
+  double gram_entropy;   /* entropy of G/sum(G) over log(C*C) */
+  double temperature;    /* softmax temperature used, or 0 */
+} SwagTapStats;
+
+/* Statistics of every style and content tap of @params for @image at the
+ * working size. For smoothing "auto" the temperatures come from
+ * @temperature_source (NULL = @image). Returns n_taps entries; g_free. */
+SwagTapStats *swag_diagnose (SwagNet          *net,
+                             const SwagImage  *image,
+                             const SwagImage  *temperature_source,
+                             const SwagParams *params,
+                             int              *n_taps,
+                             GError          **error);
+
+/* ------------------------------------------------------------- threads -- */
+
+/* Process-wide (OpenBLAS's thread count is): the front end calls it once,
+ * before any network runs. n <= 0 means the number of cores. */
+void swag_set_threads (int n);
+int  swag_get_threads (void);
+
+G_END_DECLS
+
+#endif /* SWAG_H */
