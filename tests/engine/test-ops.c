@@ -1,9 +1,783 @@
-/* Not written yet: reports no tests (a TAP skip). GPL-3.0-or-later. */
+/* test-ops.c: ops against double references, derivatives. GPL-3.0-or-later. */
+
+/* Every op is checked three ways:
+ *  - forward against a direct double implementation written here, from the
+ *    definition (engine/README.md), not from the engine's code;
+ *  - backward by central finite differences of L(x) = sum(r * op(x)), r
+ *    random, taken on the double reference (so the differences themselves
+ *    are accurate to ~1e-9 and the tolerance is the float32 backward's);
+ *  - for the linear ops, the adjoint identity <op(x), y> = <x, op^T(y)>;
+ * and every backward that adds is called twice, expecting twice the result.
+ * Data come from fixed seeds: a test gives the same numbers on every run. */
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
 #include <glib.h>
+
+#include "swag-ops.h"
+
+/* ------------------------------------------------------------- helpers -- */
+
+/* |got - want| <= tol, naming both values when it fails. */
+#define assert_close(got, want, tol)                                       \
+  G_STMT_START {                                                           \
+    const double got_ = (got), want_ = (want), tol_ = (tol);               \
+    if (!(fabs (got_ - want_) <= tol_))                                    \
+      g_test_message ("%s:%d: got %.9g, want %.9g, tol %.3g",              \
+                      __FILE__, __LINE__, got_, want_, tol_);              \
+    g_assert_cmpfloat (fabs (got_ - want_), <=, tol_);                     \
+  } G_STMT_END
+
+static double
+normal (GRand *rng)
+{
+  /* Box-Muller; 1 - u keeps the log finite. */
+  const double u = 1.0 - g_rand_double (rng), v = g_rand_double (rng);
+  return sqrt (-2.0 * log (u)) * cos (2.0 * G_PI * v);
+}
+
+static float *
+new_normal (GRand *rng, gsize n, double mean, double sd)
+{
+  float *x = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    x[i] = (float) (mean + sd * normal (rng));
+  return x;
+}
+
+/* Forward outputs start as NaN, so that an element the op forgets shows. */
+static float *
+new_nan (gsize n)
+{
+  float *x = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    x[i] = NAN;
+  return x;
+}
+
+static double *
+to_double (const float *x, gsize n)
+{
+  double *d = g_new (double, n);
+  for (gsize i = 0; i < n; i++)
+    d[i] = x[i];
+  return d;
+}
+
+static double
+dot_ff (const float *a, const float *b, gsize n)
+{
+  double s = 0.0;
+  for (gsize i = 0; i < n; i++)
+    s += (double) a[i] * b[i];
+  return s;
+}
+
+static double
+dot_abs_ff (const float *a, const float *b, gsize n)
+{
+  double s = 0.0;
+  for (gsize i = 0; i < n; i++)
+    s += fabs ((double) a[i] * b[i]);
+  return s;
+}
+
+static double
+dot_fd (const float *a, const double *b, gsize n)
+{
+  double s = 0.0;
+  for (gsize i = 0; i < n; i++)
+    s += a[i] * b[i];
+  return s;
+}
+
+static double
+max_abs_f (const float *x, gsize n)
+{
+  double m = 0.0;
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs (x[i]));
+  return m;
+}
+
+/* The loss as a function of the op's input, in double. */
+typedef double (*LossFunc) (const double *x, gconstpointer data);
+
+/* Central differences of @loss at @x in every @every-th coordinate against
+ * @grad: |grad_i - fd_i| <= rtol * max_j |fd_j| (+ atol_i where @atol is
+ * given): norm-wise, since a float backward is accurate relative to the
+ * gradient's scale, not to each tiny entry. */
+static void
+check_fd_full (LossFunc      loss,
+               gconstpointer data,
+               const float  *x,     /* (n) */
+               gsize         n,
+               const float  *grad,  /* (n) from the op's backward */
+               double        h,
+               double        rtol,
+               const double *atol,  /* (n) or NULL */
+               gsize         every)
+{
+  double *xd = to_double (x, n);
+  double *fd = g_new0 (double, n);
+  double scale = 0.0;
+
+  for (gsize i = 0; i < n; i += every)
+    {
+      const double saved = xd[i];
+      xd[i] = saved + h;
+      const double lp = loss (xd, data);
+      xd[i] = saved - h;
+      const double lm = loss (xd, data);
+      xd[i] = saved;
+      fd[i] = (lp - lm) / (2.0 * h);
+      scale = MAX (scale, fabs (fd[i]));
+    }
+  /* A test that checks nothing fails, unless a saturated softmax's exact
+   * zero gradient is what @atol bounds. */
+  if (atol == NULL)
+    g_assert_cmpfloat (scale, >, 0.0);
+  for (gsize i = 0; i < n; i += every)
+    assert_close (grad[i], fd[i], rtol * scale + (atol ? atol[i] : 0.0));
+  g_free (xd);
+  g_free (fd);
+}
+
+static void
+check_fd (LossFunc      loss,
+          gconstpointer data,
+          const float  *x,     /* (n) */
+          gsize         n,
+          const float  *grad,  /* (n) */
+          double        h,
+          double        rtol)
+{
+  check_fd_full (loss, data, x, n, grad, h, rtol, NULL, 1);
+}
+
+/* A backward called twice into the same buffer gives twice the result: it
+ * adds. Norm-wise tolerance: the second call's sums round differently. */
+#define ADDS_RTOL 1e-5
+
+static void
+check_twice (const float *once, const float *twice, gsize n)
+{
+  const double scale = max_abs_f (once, n);
+  g_assert_cmpfloat (scale, >, 0.0);
+  for (gsize i = 0; i < n; i++)
+    assert_close (twice[i], 2.0 * once[i], ADDS_RTOL * scale);
+}
+
+/* ------------------------------------------------------------------ ReLU -- */
+
+static void
+test_relu_forward (void)
+{
+  SwagCtx ctx = { 1, NULL, 0 };
+  float x[] = { -2.0f, -0.0f, 0.0f, 1e-30f, -1e-30f, 3.5f, NAN, -INFINITY };
+  const float want[] = { 0.0f, -0.0f, 0.0f, 1e-30f, 0.0f, 3.5f, NAN, 0.0f };
+
+  swag_relu_forward (&ctx, x, G_N_ELEMENTS (x));
+  for (gsize i = 0; i < G_N_ELEMENTS (x); i++)
+    if (isnan (want[i]))
+      g_assert_true (isnan (x[i]));  /* NaN goes through, as in torch */
+    else
+      g_assert_cmpfloat (x[i], ==, want[i]);
+}
+
+/* Bits LSB first, unused high bits 0; backward from the bits is exactly the
+ * backward from y, for lengths around byte boundaries. */
+static void
+test_relu_mask (void)
+{
+  static const gsize lengths[] = { 1, 7, 8, 9, 37, 64, 1001 };
+  GRand *rng = g_rand_new_with_seed (21);
+  SwagCtx ctx = { 1, NULL, 0 };
+
+  for (gsize t = 0; t < G_N_ELEMENTS (lengths); t++)
+    {
+      const gsize n = lengths[t], nb = (n + 7) / 8;
+      float *y = new_normal (rng, n, 0.0, 1.0);
+      guint8 *bits = g_malloc (nb);
+      float *dy_y = new_normal (rng, n, 0.0, 1.0);
+      float *dy_b = g_memdup2 (dy_y, sizeof (float) * n);
+      float *dy0 = g_memdup2 (dy_y, sizeof (float) * n);
+
+      swag_relu_forward (&ctx, y, n);
+      memset (bits, 0xa5, nb);  /* the pack must overwrite, not OR into */
+      swag_relu_mask_pack (&ctx, y, n, bits);
+      for (gsize i = 0; i < nb * 8; i++)
+        {
+          const int bit = (bits[i / 8] >> (i % 8)) & 1;
+          g_assert_cmpint (bit, ==, i < n ? y[i] > 0.0f : 0);
+        }
+      swag_relu_backward (&ctx, y, dy_y, n);
+      swag_relu_backward_bits (&ctx, bits, dy_b, n);
+      g_assert_cmpmem (dy_y, sizeof (float) * n, dy_b, sizeof (float) * n);
+      for (gsize i = 0; i < n; i++)
+        g_assert_cmpfloat (dy_y[i], ==, y[i] > 0.0f ? dy0[i] : 0.0f);
+
+      g_free (y);
+      g_free (bits);
+      g_free (dy_y);
+      g_free (dy_b);
+      g_free (dy0);
+    }
+  g_rand_free (rng);
+}
+
+typedef struct
+{
+  const float *r;
+  gsize        n;
+} RLoss;
+
+static double
+relu_loss (const double *x, gconstpointer data)
+{
+  const RLoss *rl = data;
+  double s = 0.0;
+  for (gsize i = 0; i < rl->n; i++)
+    s += rl->r[i] * (x[i] > 0.0 ? x[i] : 0.0);
+  return s;
+}
+
+/* Inputs kept at least 1e-3 from the kink; piecewise linear, so exact
+ * differences: rtol 1e-6. */
+static void
+test_relu_fd (void)
+{
+  const gsize n = 301;
+  GRand *rng = g_rand_new_with_seed (22);
+  SwagCtx ctx = { 1, NULL, 0 };
+  float *x = new_normal (rng, n, 0.0, 1.0);
+  float *r = new_normal (rng, n, 0.0, 1.0);
+
+  for (gsize i = 0; i < n; i++)
+    if (fabsf (x[i]) < 1e-3f)
+      x[i] = 0.5f;
+  float *y = g_memdup2 (x, sizeof (float) * n);
+  float *dy = g_memdup2 (r, sizeof (float) * n);
+  float *dyb = g_memdup2 (r, sizeof (float) * n);
+  guint8 *bits = g_malloc ((n + 7) / 8);
+
+  swag_relu_forward (&ctx, y, n);
+  swag_relu_backward (&ctx, y, dy, n);
+  swag_relu_mask_pack (&ctx, y, n, bits);
+  swag_relu_backward_bits (&ctx, bits, dyb, n);
+
+  RLoss rl = { r, n };
+  check_fd (relu_loss, &rl, x, n, dy, 1e-6, 1e-6);
+  check_fd (relu_loss, &rl, x, n, dyb, 1e-6, 1e-6);
+
+  g_free (x);
+  g_free (r);
+  g_free (y);
+  g_free (dy);
+  g_free (dyb);
+  g_free (bits);
+  g_rand_free (rng);
+}
+
+/* --------------------------------------------------------------- pooling -- */
+
+typedef struct
+{
+  const char *name;
+  int         c, h, w, k, stride, pad;
+  double      mean;  /* of the data: all negative shows -inf vs 0 padding */
+} PoolCase;
+
+static const PoolCase pool_cases[] = {
+  { "2x2-s2-p0",          3,  8,  6, 2, 2, 0,  0.0 }, /* VGG */
+  { "2x2-s2-p0-13x9",     2, 13,  9, 2, 2, 0,  0.0 }, /* floor drops a row */
+  { "3x3-s2-p1",          3, 13,  9, 3, 2, 1,  0.0 }, /* ResNet */
+  { "3x3-s2-p1-8x10",     2,  8, 10, 3, 2, 1,  0.0 },
+  { "3x3-s2-p1-negative", 2,  7,  7, 3, 2, 1, -5.0 },
+  { "3x3-s1-p1",          2,  5,  6, 3, 1, 1,  0.0 },
+};
+
+typedef struct
+{
+  SwagPoolDesc pd;
+  int          c, h, w, oh, ow;
+  gsize        in_n, out_n;
+  SwagCtx      ctx;
+} PoolSetup;
+
+static void
+pool_setup (PoolSetup *s, const PoolCase *pc)
+{
+  s->pd = (SwagPoolDesc) { pc->k, pc->stride, pc->pad };
+  s->c = pc->c;
+  s->h = pc->h;
+  s->w = pc->w;
+  s->oh = swag_conv_out_size (pc->h, pc->k, pc->stride, pc->pad);
+  s->ow = swag_conv_out_size (pc->w, pc->k, pc->stride, pc->pad);
+  s->in_n = (gsize) pc->c * pc->h * pc->w;
+  s->out_n = (gsize) pc->c * s->oh * s->ow;
+  s->ctx = (SwagCtx) { 1, NULL, 0 };
+}
+
+/* The max over the window's real pixels (padding never wins) and where it
+ * is; for distinct values scan order does not matter. */
+static void
+maxpool_ref (const PoolSetup *s, const double *in, double *out, int *arg)
+{
+  const SwagPoolDesc *pd = &s->pd;
+
+  for (int ch = 0; ch < s->c; ch++)
+    for (int oy = 0; oy < s->oh; oy++)
+      for (int ox = 0; ox < s->ow; ox++)
+        {
+          double best = -INFINITY;
+          int at = -1;
+          for (int ky = 0; ky < pd->k; ky++)
+            for (int kx = 0; kx < pd->k; kx++)
+              {
+                const int iy = oy * pd->stride - pd->pad + ky;
+                const int ix = ox * pd->stride - pd->pad + kx;
+                if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w)
+                  continue;
+                const double v = in[((gsize) ch * s->h + iy) * s->w + ix];
+                if (v > best)
+                  {
+                    best = v;
+                    at = ky * pd->k + kx;
+                  }
+              }
+          const gsize o = ((gsize) ch * s->oh + oy) * s->ow + ox;
+          out[o] = best;
+          if (arg)
+            arg[o] = at;
+        }
+}
+
+/* The window's sum with zeros for padding, over k * k (torch's
+ * count_include_pad). @abs_out gets the same of |x|. */
+static void
+avgpool_ref (const PoolSetup *s, const double *in, double *out,
+             double *abs_out)
+{
+  const SwagPoolDesc *pd = &s->pd;
+
+  for (int ch = 0; ch < s->c; ch++)
+    for (int oy = 0; oy < s->oh; oy++)
+      for (int ox = 0; ox < s->ow; ox++)
+        {
+          double sum = 0.0, a = 0.0;
+          for (int ky = 0; ky < pd->k; ky++)
+            for (int kx = 0; kx < pd->k; kx++)
+              {
+                const int iy = oy * pd->stride - pd->pad + ky;
+                const int ix = ox * pd->stride - pd->pad + kx;
+                const double v = iy < 0 || iy >= s->h || ix < 0 || ix >= s->w
+                                 ? 0.0
+                                 : in[((gsize) ch * s->h + iy) * s->w + ix];
+                sum += v;
+                a += fabs (v);
+              }
+          const gsize o = ((gsize) ch * s->oh + oy) * s->ow + ox;
+          out[o] = sum / (pd->k * pd->k);
+          if (abs_out)
+            abs_out[o] = a / (pd->k * pd->k);
+        }
+}
+
+/* Max is exact: values and argmax must equal the reference's. */
+static void
+test_maxpool_forward (gconstpointer data)
+{
+  const PoolCase *pc = data;
+  GRand *rng = g_rand_new_with_seed (31);
+  PoolSetup s;
+
+  pool_setup (&s, pc);
+  float *in = new_normal (rng, s.in_n, pc->mean, 1.0);
+  float *out = new_nan (s.out_n);
+  float *out2 = new_nan (s.out_n);
+  guint8 *arg = g_malloc (s.out_n);
+  double *in_d = to_double (in, s.in_n);
+  double *ref = g_new (double, s.out_n);
+  int *ref_arg = g_new (int, s.out_n);
+
+  swag_maxpool_forward (&s.ctx, &s.pd, in, s.c, s.h, s.w, out, arg);
+  swag_maxpool_forward (&s.ctx, &s.pd, in, s.c, s.h, s.w, out2, NULL);
+  maxpool_ref (&s, in_d, ref, ref_arg);
+  for (gsize i = 0; i < s.out_n; i++)
+    {
+      g_assert_cmpfloat (out[i], ==, ref[i]);
+      g_assert_cmpfloat (out2[i], ==, ref[i]);
+      g_assert_cmpint (arg[i], ==, ref_arg[i]);
+    }
+
+  g_free (in);
+  g_free (out);
+  g_free (out2);
+  g_free (arg);
+  g_free (in_d);
+  g_free (ref);
+  g_free (ref_arg);
+  g_rand_free (rng);
+}
+
+typedef struct
+{
+  const PoolSetup *s;
+  const float     *r;
+  double          *out;
+  gboolean         avg;
+} PoolLoss;
+
+static double
+pool_loss (const double *x, gconstpointer data)
+{
+  const PoolLoss *pl = data;
+  if (pl->avg)
+    avgpool_ref (pl->s, x, pl->out, NULL);
+  else
+    maxpool_ref (pl->s, x, pl->out, NULL);
+  return dot_fd (pl->r, pl->out, pl->s->out_n);
+}
+
+/* Random normal data have no ties within 1e-6 in practice, so the argmax
+ * does not move under the step; exact differences, rtol 1e-6. */
+static void
+test_maxpool_backward (gconstpointer data)
+{
+  const PoolCase *pc = data;
+  GRand *rng = g_rand_new_with_seed (32);
+  PoolSetup s;
+
+  pool_setup (&s, pc);
+  float *x = new_normal (rng, s.in_n, pc->mean, 1.0);
+  float *r = new_normal (rng, s.out_n, 0.0, 1.0);
+  float *y = new_nan (s.out_n);
+  guint8 *arg = g_malloc (s.out_n);
+  float *dx = g_new0 (float, s.in_n);
+  float *dx2 = g_new0 (float, s.in_n);
+
+  swag_maxpool_forward (&s.ctx, &s.pd, x, s.c, s.h, s.w, y, arg);
+  swag_maxpool_backward (&s.ctx, &s.pd, r, arg, s.c, s.h, s.w, dx);
+  PoolLoss pl = { &s, r, g_new (double, s.out_n), FALSE };
+  check_fd (pool_loss, &pl, x, s.in_n, dx, 1e-6, 1e-6);
+
+  swag_maxpool_backward (&s.ctx, &s.pd, r, arg, s.c, s.h, s.w, dx2);
+  swag_maxpool_backward (&s.ctx, &s.pd, r, arg, s.c, s.h, s.w, dx2);
+  check_twice (dx, dx2, s.in_n);
+
+  g_free (pl.out);
+  g_free (x);
+  g_free (r);
+  g_free (y);
+  g_free (arg);
+  g_free (dx);
+  g_free (dx2);
+  g_rand_free (rng);
+}
+
+/* Ties go to the first maximum in scan order, starting from the first real
+ * pixel of the window; NaN wins (torch's `val > max || isnan (val)`). The
+ * ones plane's windows are 3x3/2 pad 1 on 5 x 5. */
+static void
+test_maxpool_ties (void)
+{
+  SwagCtx ctx = { 1, NULL, 0 };
+  SwagPoolDesc pd = { 3, 2, 1 };
+  float ones[25], out[9];
+  guint8 arg[9];
+
+  for (int i = 0; i < 25; i++)
+    ones[i] = 1.0f;
+  swag_maxpool_forward (&ctx, &pd, ones, 1, 5, 5, out, arg);
+  for (int oy = 0; oy < 3; oy++)
+    for (int ox = 0; ox < 3; ox++)
+      {
+        const int ky0 = oy == 0 ? 1 : 0, kx0 = ox == 0 ? 1 : 0;
+        g_assert_cmpfloat (out[oy * 3 + ox], ==, 1.0f);
+        g_assert_cmpint (arg[oy * 3 + ox], ==, ky0 * 3 + kx0);
+      }
+
+  /* All -inf: nothing beats the start, which must be a real pixel so that
+   * backward never lands in the padding. */
+  for (int i = 0; i < 25; i++)
+    ones[i] = -INFINITY;
+  swag_maxpool_forward (&ctx, &pd, ones, 1, 5, 5, out, arg);
+  for (int oy = 0; oy < 3; oy++)
+    for (int ox = 0; ox < 3; ox++)
+      {
+        const int ky0 = oy == 0 ? 1 : 0, kx0 = ox == 0 ? 1 : 0;
+        g_assert_cmpfloat (out[oy * 3 + ox], ==, -INFINITY);
+        g_assert_cmpint (arg[oy * 3 + ox], ==, ky0 * 3 + kx0);
+      }
+
+  /* 2x2/2 windows of one 2 x 4 plane: [1 3 | 4 4]
+   *                                    [3 2 | 4 4] */
+  pd = (SwagPoolDesc) { 2, 2, 0 };
+  const float tie[] = { 1, 3, 4, 4,
+                        3, 2, 4, 4 };
+  swag_maxpool_forward (&ctx, &pd, tie, 1, 2, 4, out, arg);
+  g_assert_cmpfloat (out[0], ==, 3.0f);
+  g_assert_cmpint (arg[0], ==, 1);
+  g_assert_cmpfloat (out[1], ==, 4.0f);
+  g_assert_cmpint (arg[1], ==, 0);
+
+  const float with_nan[] = { 1, NAN, 5, 2,
+                             7, 2,   6, -INFINITY };
+  swag_maxpool_forward (&ctx, &pd, with_nan, 1, 2, 4, out, arg);
+  g_assert_true (isnan (out[0]));
+  g_assert_cmpint (arg[0], ==, 1);
+  g_assert_cmpfloat (out[1], ==, 6.0f);
+  g_assert_cmpint (arg[1], ==, 2);
+}
+
+/* Sums of at most 9 floats, then a division: 16 eps of the mean of |x|. */
+static void
+test_avgpool_forward (gconstpointer data)
+{
+  const PoolCase *pc = data;
+  GRand *rng = g_rand_new_with_seed (33);
+  PoolSetup s;
+
+  pool_setup (&s, pc);
+  float *in = new_normal (rng, s.in_n, pc->mean, 1.0);
+  float *out = new_nan (s.out_n);
+  double *in_d = to_double (in, s.in_n);
+  double *ref = g_new (double, s.out_n);
+  double *ref_abs = g_new (double, s.out_n);
+
+  swag_avgpool_forward (&s.ctx, &s.pd, in, s.c, s.h, s.w, out);
+  avgpool_ref (&s, in_d, ref, ref_abs);
+  for (gsize i = 0; i < s.out_n; i++)
+    assert_close (out[i], ref[i], 16 * FLT_EPSILON * ref_abs[i]);
+
+  g_free (in);
+  g_free (out);
+  g_free (in_d);
+  g_free (ref);
+  g_free (ref_abs);
+  g_rand_free (rng);
+}
+
+/* Torch's count_include_pad on ones, 3x3/2 pad 1: corners see 4 real pixels
+ * of 9, edges 6. */
+static void
+test_avgpool_padding (void)
+{
+  SwagCtx ctx = { 1, NULL, 0 };
+  SwagPoolDesc pd = { 3, 2, 1 };
+  float ones[25], out[9];
+  const float want[9] = { 4 / 9.0f, 6 / 9.0f, 4 / 9.0f,
+                          6 / 9.0f, 1.0f,     6 / 9.0f,
+                          4 / 9.0f, 6 / 9.0f, 4 / 9.0f };
+
+  for (int i = 0; i < 25; i++)
+    ones[i] = 1.0f;
+  swag_avgpool_forward (&ctx, &pd, ones, 1, 5, 5, out);
+  for (int i = 0; i < 9; i++)
+    assert_close (out[i], want[i], 2 * FLT_EPSILON);
+}
+
+/* Adjoint (1e-5 of the |term| sums), differences (linear: exact, rtol 1e-6)
+ * and twice-adds. */
+static void
+test_avgpool_backward (gconstpointer data)
+{
+  const PoolCase *pc = data;
+  GRand *rng = g_rand_new_with_seed (34);
+  PoolSetup s;
+
+  pool_setup (&s, pc);
+  float *x = new_normal (rng, s.in_n, pc->mean, 1.0);
+  float *r = new_normal (rng, s.out_n, 0.0, 1.0);
+  float *y = new_nan (s.out_n);
+  float *dx = g_new0 (float, s.in_n);
+  float *dx2 = g_new0 (float, s.in_n);
+
+  swag_avgpool_forward (&s.ctx, &s.pd, x, s.c, s.h, s.w, y);
+  swag_avgpool_backward (&s.ctx, &s.pd, r, s.c, s.h, s.w, dx);
+  assert_close (dot_ff (y, r, s.out_n), dot_ff (x, dx, s.in_n),
+                1e-5 * (dot_abs_ff (y, r, s.out_n)
+                        + dot_abs_ff (x, dx, s.in_n)));
+
+  PoolLoss pl = { &s, r, g_new (double, s.out_n), TRUE };
+  check_fd (pool_loss, &pl, x, s.in_n, dx, 1e-6, 1e-6);
+
+  swag_avgpool_backward (&s.ctx, &s.pd, r, s.c, s.h, s.w, dx2);
+  swag_avgpool_backward (&s.ctx, &s.pd, r, s.c, s.h, s.w, dx2);
+  check_twice (dx, dx2, s.in_n);
+
+  g_free (pl.out);
+  g_free (x);
+  g_free (r);
+  g_free (y);
+  g_free (dx);
+  g_free (dx2);
+  g_rand_free (rng);
+}
+
+/* ------------------------------------------------------- residual, misc -- */
+
+static void
+test_add_forward (void)
+{
+  const gsize n = 203;
+  GRand *rng = g_rand_new_with_seed (41);
+  SwagCtx ctx = { 1, NULL, 0 };
+  float *a = new_normal (rng, n, 0.0, 1.0);
+  float *b = new_normal (rng, n, 0.0, 1.0);
+  float *out = new_nan (n);
+  float *alias_a = g_memdup2 (a, sizeof (float) * n);
+  float *alias_b = g_memdup2 (b, sizeof (float) * n);
+
+  swag_add_forward (&ctx, a, b, out, n, FALSE);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (out[i], ==, a[i] + b[i]);
+
+  swag_add_forward (&ctx, a, b, out, n, TRUE);
+  swag_add_forward (&ctx, alias_a, b, alias_a, n, TRUE);
+  swag_add_forward (&ctx, a, alias_b, alias_b, n, TRUE);
+  for (gsize i = 0; i < n; i++)
+    {
+      const float s = a[i] + b[i];
+      const float want = s > 0.0f ? s : 0.0f;
+      g_assert_cmpfloat (out[i], ==, want);
+      g_assert_cmpfloat (alias_a[i], ==, want);
+      g_assert_cmpfloat (alias_b[i], ==, want);
+    }
+
+  g_free (a);
+  g_free (b);
+  g_free (out);
+  g_free (alias_a);
+  g_free (alias_b);
+  g_rand_free (rng);
+}
+
+typedef struct
+{
+  const float *other, *r;
+  gsize        n;
+} AddLoss;
+
+static double
+add_relu_loss (const double *x, gconstpointer data)
+{
+  const AddLoss *al = data;
+  double s = 0.0;
+  for (gsize i = 0; i < al->n; i++)
+    {
+      const double v = x[i] + al->other[i];
+      s += al->r[i] * (v > 0.0 ? v : 0.0);
+    }
+  return s;
+}
+
+/* A residual block's end, as the network will run it backward: the ReLU's
+ * backward from the output, then the same gradient added into both inputs.
+ * Sums kept 1e-3 from the kink; exact differences, rtol 1e-6. */
+static void
+test_add_backward (void)
+{
+  const gsize n = 157;
+  GRand *rng = g_rand_new_with_seed (42);
+  SwagCtx ctx = { 1, NULL, 0 };
+  float *a = new_normal (rng, n, 0.0, 1.0);
+  float *b = new_normal (rng, n, 0.0, 1.0);
+  float *r = new_normal (rng, n, 0.0, 1.0);
+  float *y = new_nan (n);
+  float *da = g_new0 (float, n);
+  float *db = g_new0 (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    if (fabsf (a[i] + b[i]) < 1e-3f)
+      a[i] += 0.5f;
+  swag_add_forward (&ctx, a, b, y, n, TRUE);
+  float *dy = g_memdup2 (r, sizeof (float) * n);
+  swag_relu_backward (&ctx, y, dy, n);
+  swag_axpy (&ctx, 1.0f, dy, da, n);
+  swag_axpy (&ctx, 1.0f, dy, db, n);
+
+  AddLoss la = { b, r, n }, lb = { a, r, n };
+  check_fd (add_relu_loss, &la, a, n, da, 1e-6, 1e-6);
+  check_fd (add_relu_loss, &lb, b, n, db, 1e-6, 1e-6);
+
+  g_free (a);
+  g_free (b);
+  g_free (r);
+  g_free (y);
+  g_free (da);
+  g_free (db);
+  g_free (dy);
+  g_rand_free (rng);
+}
+
+/* dst += alpha * src: one rounding of each operation, 2 eps. */
+static void
+test_axpy (void)
+{
+  const gsize n = 77;
+  GRand *rng = g_rand_new_with_seed (43);
+  SwagCtx ctx = { 1, NULL, 0 };
+  float *src = new_normal (rng, n, 0.0, 1.0);
+  float *dst = new_normal (rng, n, 0.0, 1.0);
+  float *dst0 = g_memdup2 (dst, sizeof (float) * n);
+
+  swag_axpy (&ctx, -0.375f, src, dst, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      const double want = dst0[i] - 0.375 * src[i];
+      assert_close (dst[i], want,
+                    2 * FLT_EPSILON * (fabs (dst0[i]) + fabs (0.375 * src[i])));
+    }
+  g_free (src);
+  g_free (dst);
+  g_free (dst0);
+  g_rand_free (rng);
+}
+
+/* ------------------------------------------------------------------ main -- */
+
+static void
+add_cases (const char *prefix, gconstpointer cases, gsize n, gsize size,
+           gsize name_offset, GTestDataFunc func)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      gconstpointer c = (const char *) cases + i * size;
+      const char *name =
+        *(const char *const *) ((const char *) c + name_offset);
+      char *path = g_strdup_printf ("%s/%s", prefix, name);
+      g_test_add_data_func (path, c, func);
+      g_free (path);
+    }
+}
+
+#define ADD_CASES(prefix, array, Type, func)                                \
+  add_cases (prefix, array, G_N_ELEMENTS (array), sizeof (Type),           \
+             G_STRUCT_OFFSET (Type, name), func)
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/relu/forward", test_relu_forward);
+  g_test_add_func ("/relu/mask", test_relu_mask);
+  g_test_add_func ("/relu/fd", test_relu_fd);
+
+  ADD_CASES ("/maxpool/forward", pool_cases, PoolCase, test_maxpool_forward);
+  ADD_CASES ("/maxpool/backward", pool_cases, PoolCase, test_maxpool_backward);
+  g_test_add_func ("/maxpool/ties", test_maxpool_ties);
+  ADD_CASES ("/avgpool/forward", pool_cases, PoolCase, test_avgpool_forward);
+  ADD_CASES ("/avgpool/backward", pool_cases, PoolCase, test_avgpool_backward);
+  g_test_add_func ("/avgpool/padding", test_avgpool_padding);
+
+  g_test_add_func ("/add/forward", test_add_forward);
+  g_test_add_func ("/add/backward", test_add_backward);
+  g_test_add_func ("/axpy", test_axpy);
+
   return g_test_run ();
 }
