@@ -170,6 +170,322 @@ check_twice (const float *once, const float *twice, gsize n)
     assert_close (twice[i], 2.0 * once[i], ADDS_RTOL * scale);
 }
 
+/* ----------------------------------------------------------- convolution -- */
+
+typedef struct
+{
+  const char *name;
+  int         in_c, out_c, h, w, kh, kw, stride, pad;
+  gboolean    bias, relu;
+  gboolean    small;  /* cheap enough for finite differences */
+} ConvCase;
+
+static const ConvCase conv_cases[] = {
+  { "3x3-s1-p1",           3, 4,   8,    7, 3, 3, 1, 1, FALSE, FALSE, TRUE  },
+  { "3x3-s1-p1-bias-relu", 3, 5,   8,    7, 3, 3, 1, 1, TRUE,  TRUE,  TRUE  },
+  { "7x7-s2-p3",           3, 4,  13,    9, 7, 7, 2, 3, FALSE, FALSE, TRUE  },
+  { "7x7-s2-p3-bias-relu", 3, 4,  13,    9, 7, 7, 2, 3, TRUE,  TRUE,  TRUE  },
+  { "1x1-s1",              6, 5,   5,    7, 1, 1, 1, 0, FALSE, FALSE, TRUE  },
+  { "1x1-s1-bias-relu",    6, 5,   5,    7, 1, 1, 1, 0, TRUE,  TRUE,  TRUE  },
+  { "1x1-s2",              6, 4,   9,    8, 1, 1, 2, 0, FALSE, FALSE, TRUE  },
+  { "1x1-s2-bias",         6, 4,   9,    8, 1, 1, 2, 0, TRUE,  FALSE, TRUE  },
+  { "3x3-s2-p1",           4, 3,  13,    9, 3, 3, 2, 1, FALSE, FALSE, TRUE  },
+  { "3x3-s2-p1-bias-relu", 4, 3,  12,   11, 3, 3, 2, 1, TRUE,  TRUE,  TRUE  },
+  { "3x3-s1-p0-13x9",      3, 2,  13,    9, 3, 3, 1, 0, TRUE,  FALSE, TRUE  },
+  { "in1-5x5-s1-p2",       1, 3,  13,    9, 5, 5, 1, 2, FALSE, FALSE, TRUE  },
+  { "in1-3x3-s1-p1-relu",  1, 2,   6,    5, 3, 3, 1, 1, TRUE,  TRUE,  TRUE  },
+  { "3x5-s1-p1",           2, 3,   7,    9, 3, 5, 1, 1, FALSE, FALSE, TRUE  },
+  { "2x2-s2-p0",           2, 3,   9,    7, 2, 2, 2, 0, FALSE, FALSE, TRUE  },
+  /* 144 * 128 floats per output row: bands of 56 rows, 3 bands */
+  { "bands",              16, 8, 160,  128, 3, 3, 1, 1, TRUE,  TRUE,  FALSE },
+  /* 576 * 2000 floats per output row, more than a band: 1 row per band */
+  { "bands-wide-row",     64, 4,   3, 2000, 3, 3, 1, 1, FALSE, FALSE, FALSE },
+};
+
+typedef struct
+{
+  SwagConvDesc cv;
+  float       *weight, *bias;
+  int          out_h, out_w;
+  gsize        in_n, out_n;
+  float       *scratch;
+  SwagCtx      ctx;
+} ConvSetup;
+
+static void
+conv_setup (ConvSetup *s, const ConvCase *cc, gboolean with_bias, GRand *rng)
+{
+  const gsize wn = (gsize) cc->out_c * cc->in_c * cc->kh * cc->kw;
+
+  memset (s, 0, sizeof *s);
+  s->weight = new_normal (rng, wn, 0.0,
+                          sqrt (2.0 / (cc->in_c * cc->kh * cc->kw)));
+  s->bias = with_bias ? new_normal (rng, cc->out_c, 0.0, 0.5) : NULL;
+  s->cv = (SwagConvDesc) {
+    .in_c = cc->in_c, .out_c = cc->out_c, .kh = cc->kh, .kw = cc->kw,
+    .stride = cc->stride, .pad = cc->pad, .weight = s->weight, .bias = s->bias,
+  };
+  s->out_h = swag_conv_out_size (cc->h, cc->kh, cc->stride, cc->pad);
+  s->out_w = swag_conv_out_size (cc->w, cc->kw, cc->stride, cc->pad);
+  g_assert_cmpint (s->out_h, >, 0);
+  g_assert_cmpint (s->out_w, >, 0);
+  s->in_n = (gsize) cc->in_c * cc->h * cc->w;
+  s->out_n = (gsize) cc->out_c * s->out_h * s->out_w;
+  /* Exactly what the op asks for: ASan catches any write past it. */
+  s->ctx.n_threads = 1;
+  s->ctx.scratch_floats = swag_conv2d_scratch_floats (&s->cv, cc->h, cc->w);
+  s->scratch = g_new (float, s->ctx.scratch_floats);
+  s->ctx.scratch = s->scratch;
+}
+
+static void
+conv_teardown (ConvSetup *s)
+{
+  g_free (s->weight);
+  g_free (s->bias);
+  g_free (s->scratch);
+}
+
+/* The definition: out[o, y, x] = b[o] + sum over (i, ky, kx) of
+ * w[o, i, ky, kx] in[i, y s - p + ky, x s - p + kx], zero outside the input.
+ * @abs_out (or NULL) gets |b| + sum |w in|, the scale of float32 rounding. */
+static void
+conv_ref (const SwagConvDesc *cv,
+          const double       *in,       /* (in_c, h, w) */
+          int                 h,
+          int                 w,
+          gboolean            relu,
+          double             *out,      /* (out_c, oh, ow) */
+          double             *abs_out)  /* (out_c, oh, ow) or NULL */
+{
+  const int oh = swag_conv_out_size (h, cv->kh, cv->stride, cv->pad);
+  const int ow = swag_conv_out_size (w, cv->kw, cv->stride, cv->pad);
+
+  for (int o = 0; o < cv->out_c; o++)
+    for (int y = 0; y < oh; y++)
+      for (int x = 0; x < ow; x++)
+        {
+          double s = cv->bias ? cv->bias[o] : 0.0;
+          double a = fabs (s);
+          for (int i = 0; i < cv->in_c; i++)
+            for (int ky = 0; ky < cv->kh; ky++)
+              for (int kx = 0; kx < cv->kw; kx++)
+                {
+                  const int iy = y * cv->stride - cv->pad + ky;
+                  const int ix = x * cv->stride - cv->pad + kx;
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                    continue;
+                  const double p =
+                    cv->weight[((o * cv->in_c + i) * cv->kh + ky) * cv->kw + kx]
+                    * in[((gsize) i * h + iy) * w + ix];
+                  s += p;
+                  a += fabs (p);
+                }
+          const gsize k = ((gsize) o * oh + y) * ow + x;
+          out[k] = relu && s < 0.0 ? 0.0 : s;
+          if (abs_out)
+            abs_out[k] = a;
+        }
+}
+
+/* Forward: 2e-5 of |b| + sum |w x| per output. A float32 GEMM errs by about
+ * sqrt(K) eps of that (K <= 576 here, so ~1.5e-6); a wrong tap, offset or
+ * padding is off by a whole term. */
+static void
+test_conv_forward (gconstpointer data)
+{
+  const ConvCase *cc = data;
+  GRand *rng = g_rand_new_with_seed (11);
+  ConvSetup s;
+
+  conv_setup (&s, cc, cc->bias, rng);
+  float *in = new_normal (rng, s.in_n, 0.0, 1.0);
+  float *out = new_nan (s.out_n);
+  double *in_d = to_double (in, s.in_n);
+  double *ref = g_new (double, s.out_n);
+  double *ref_abs = g_new (double, s.out_n);
+
+  swag_conv2d_forward (&s.ctx, &s.cv, in, cc->h, cc->w, out, cc->relu);
+  conv_ref (&s.cv, in_d, cc->h, cc->w, cc->relu, ref, ref_abs);
+  for (gsize i = 0; i < s.out_n; i++)
+    assert_close (out[i], ref[i], 2e-5 * ref_abs[i]);
+  if (cc->relu)
+    for (gsize i = 0; i < s.out_n; i++)
+      g_assert_cmpfloat (out[i], >=, 0.0f);
+
+  g_free (in);
+  g_free (out);
+  g_free (in_d);
+  g_free (ref);
+  g_free (ref_abs);
+  conv_teardown (&s);
+  g_rand_free (rng);
+}
+
+/* Adjoint of the linear part (no bias, no ReLU), in double from the float
+ * results: 1e-5 of the sums of |terms| on each side. Then backward again into
+ * the same buffer: twice the result. */
+static void
+test_conv_adjoint (gconstpointer data)
+{
+  const ConvCase *cc = data;
+  GRand *rng = g_rand_new_with_seed (12);
+  ConvSetup s;
+
+  conv_setup (&s, cc, FALSE, rng);
+  float *x = new_normal (rng, s.in_n, 0.0, 1.0);
+  float *y = new_normal (rng, s.out_n, 0.0, 1.0);
+  float *out = new_nan (s.out_n);
+  float *din = g_new0 (float, s.in_n);
+  float *din2 = g_new0 (float, s.in_n);
+
+  swag_conv2d_forward (&s.ctx, &s.cv, x, cc->h, cc->w, out, FALSE);
+  swag_conv2d_backward (&s.ctx, &s.cv, y, cc->h, cc->w, din);
+  const double lhs = dot_ff (out, y, s.out_n);
+  const double rhs = dot_ff (x, din, s.in_n);
+  const double tol = 1e-5 * (dot_abs_ff (out, y, s.out_n)
+                             + dot_abs_ff (x, din, s.in_n));
+  assert_close (lhs, rhs, tol);
+
+  swag_conv2d_backward (&s.ctx, &s.cv, y, cc->h, cc->w, din2);
+  swag_conv2d_backward (&s.ctx, &s.cv, y, cc->h, cc->w, din2);
+  check_twice (din, din2, s.in_n);
+
+  g_free (x);
+  g_free (y);
+  g_free (out);
+  g_free (din);
+  g_free (din2);
+  conv_teardown (&s);
+  g_rand_free (rng);
+}
+
+typedef struct
+{
+  const SwagConvDesc *cv;
+  int                 h, w;
+  gboolean            relu;
+  const float        *r;    /* (out_n) */
+  double             *out;  /* (out_n) */
+  gsize               out_n;
+} ConvLoss;
+
+static double
+conv_loss (const double *x, gconstpointer data)
+{
+  const ConvLoss *cl = data;
+  conv_ref (cl->cv, x, cl->h, cl->w, cl->relu, cl->out, NULL);
+  return dot_fd (cl->r, cl->out, cl->out_n);
+}
+
+/* d/dx sum(r * relu(conv(x) + b)) = conv^T(r * (y > 0)): the network's use,
+ * with the ReLU's backward from the fused output. The op is piecewise linear,
+ * so h = 1e-6 gives exact differences (away from kinks, which random data
+ * miss); rtol 1e-5 is the float32 backward's. */
+static void
+test_conv_fd (gconstpointer data)
+{
+  const ConvCase *cc = data;
+  GRand *rng = g_rand_new_with_seed (13);
+  ConvSetup s;
+
+  conv_setup (&s, cc, cc->bias, rng);
+  float *x = new_normal (rng, s.in_n, 0.0, 1.0);
+  float *r = new_normal (rng, s.out_n, 0.0, 1.0);
+  float *y = new_nan (s.out_n);
+  float *dy = g_memdup2 (r, sizeof (float) * s.out_n);
+  float *din = g_new0 (float, s.in_n);
+
+  swag_conv2d_forward (&s.ctx, &s.cv, x, cc->h, cc->w, y, cc->relu);
+  if (cc->relu)
+    swag_relu_backward (&s.ctx, y, dy, s.out_n);
+  swag_conv2d_backward (&s.ctx, &s.cv, dy, cc->h, cc->w, din);
+
+  ConvLoss cl = { &s.cv, cc->h, cc->w, cc->relu, r,
+                  g_new (double, s.out_n), s.out_n };
+  check_fd (conv_loss, &cl, x, s.in_n, din, 1e-6, 1e-5);
+
+  g_free (cl.out);
+  g_free (x);
+  g_free (r);
+  g_free (y);
+  g_free (dy);
+  g_free (din);
+  conv_teardown (&s);
+  g_rand_free (rng);
+}
+
+static void
+test_conv_scratch (void)
+{
+  const gsize band = SWAG_CONV_BAND_FLOATS;
+  SwagConvDesc cv = { .in_c = 16, .out_c = 8, .kh = 3, .kw = 3, .stride = 1,
+                      .pad = 1 };
+  gsize row, s;
+
+  /* 1x1 stride 1 is a plain GEMM; 1x1 stride 2 needs its im2col. */
+  cv.kh = cv.kw = 1;
+  cv.pad = 0;
+  g_assert_cmpuint (swag_conv2d_scratch_floats (&cv, 64, 64), ==, 0);
+  cv.stride = 2;
+  g_assert_cmpuint (swag_conv2d_scratch_floats (&cv, 64, 64), ==,
+                    (gsize) 16 * 32 * 32);
+
+  /* "bands": 160 output rows of 144 * 128 floats, 56 rows per band. */
+  cv.kh = cv.kw = 3;
+  cv.stride = 1;
+  cv.pad = 1;
+  row = (gsize) 16 * 9 * 128;
+  s = swag_conv2d_scratch_floats (&cv, 160, 128);
+  g_assert_cmpuint (s % row, ==, 0);
+  g_assert_cmpuint (s, <=, band);      /* bounded */
+  g_assert_cmpuint (s + row, >, band); /* and as large as the bound allows */
+  g_assert_cmpuint (s / row, <, 160);  /* so the test really has bands */
+  g_assert_cmpuint ((160 + s / row - 1) / (s / row), ==, 3);
+
+  /* A small image fits in one band: the whole im2col. */
+  s = swag_conv2d_scratch_floats (&cv, 10, 12);
+  g_assert_cmpuint (s, ==, (gsize) 16 * 9 * 10 * 12);
+
+  /* "bands-wide-row": one output row is more than a band; never less. */
+  cv.in_c = 64;
+  s = swag_conv2d_scratch_floats (&cv, 3, 2000);
+  g_assert_cmpuint (s, ==, (gsize) 64 * 9 * 2000);
+  g_assert_cmpuint (s, >, band);
+
+  /* Stride and padding: 7x7/2 pad 3 on 13 x 9 gives 7 x 5 outputs. */
+  cv = (SwagConvDesc) { .in_c = 3, .out_c = 4, .kh = 7, .kw = 7, .stride = 2,
+                        .pad = 3 };
+  g_assert_cmpuint (swag_conv2d_scratch_floats (&cv, 13, 9), ==,
+                    (gsize) 3 * 49 * 7 * 5);
+
+  /* Too small an input: no output, nothing needed. */
+  cv.pad = 0;
+  g_assert_cmpuint (swag_conv2d_scratch_floats (&cv, 5, 9), ==, 0);
+}
+
+/* A scratch below what the op asks for is a caller bug: the op must neither
+ * write past it nor produce a result. */
+static void
+test_conv_scratch_short (void)
+{
+  GRand *rng = g_rand_new_with_seed (14);
+  ConvSetup s;
+
+  conv_setup (&s, &conv_cases[0], FALSE, rng);
+  float *in = new_normal (rng, s.in_n, 0.0, 1.0);
+  float *out = new_nan (s.out_n);
+  s.ctx.scratch_floats--;
+  swag_conv2d_forward (&s.ctx, &s.cv, in, conv_cases[0].h, conv_cases[0].w,
+                       out, FALSE);
+  for (gsize i = 0; i < s.out_n; i++)
+    g_assert_true (isnan (out[i]));
+  g_free (in);
+  g_free (out);
+  conv_teardown (&s);
+  g_rand_free (rng);
+}
+
 /* ------------------------------------------------------------------ ReLU -- */
 
 static void
@@ -763,6 +1079,18 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  ADD_CASES ("/conv/forward", conv_cases, ConvCase, test_conv_forward);
+  ADD_CASES ("/conv/adjoint", conv_cases, ConvCase, test_conv_adjoint);
+  for (gsize i = 0; i < G_N_ELEMENTS (conv_cases); i++)
+    if (conv_cases[i].small)
+      {
+        char *path = g_strdup_printf ("/conv/fd/%s", conv_cases[i].name);
+        g_test_add_data_func (path, &conv_cases[i], test_conv_fd);
+        g_free (path);
+      }
+  g_test_add_func ("/conv/scratch", test_conv_scratch);
+  g_test_add_func ("/conv/scratch-short", test_conv_scratch_short);
 
   g_test_add_func ("/relu/forward", test_relu_forward);
   g_test_add_func ("/relu/mask", test_relu_mask);
