@@ -1054,6 +1054,223 @@ test_axpy (void)
   g_rand_free (rng);
 }
 
+/* ------------------------------------------------------------- smoothing -- */
+
+typedef struct
+{
+  const char *name;
+  double      mean, sd;  /* of x */
+  double      t;
+} SoftmaxCase;
+
+/* Means of 300 and 800 overflow exp in float and in double respectively
+ * unless the maximum is subtracted first; sd 300 at t = 1 saturates (one
+ * element takes nearly all). */
+static const SoftmaxCase softmax_cases[] = {
+  { "t1",             0.0,   1.0,   1.0  },
+  { "t0.25",          0.0,   1.0,   0.25 },
+  { "t10",            0.0,   3.0,  10.0  },
+  { "mean300-t1",   300.0,   1.0,   1.0  },
+  { "mean800-t2",   800.0,   2.0,   2.0  },
+  { "sd300-t100",     0.0, 300.0, 100.0  },
+  { "sd300-t1",       0.0, 300.0,   1.0  },
+};
+
+/* softmax((x - max) / t) in double over n values at stride @stride. */
+static void
+softmax_ref (const double *x, gsize n, gsize stride, double t, double *y)
+{
+  double max = -INFINITY, sum = 0.0;
+  for (gsize i = 0; i < n; i++)
+    max = MAX (max, x[i * stride]);
+  for (gsize i = 0; i < n; i++)
+    {
+      y[i * stride] = exp ((x[i * stride] - max) / t);
+      sum += y[i * stride];
+    }
+  for (gsize i = 0; i < n; i++)
+    y[i * stride] /= sum;
+}
+
+/* The shape the smoothing sees: (c, hw), hw over two full tiles of 64
+ * positions and a partial one. */
+#define SM_C  5
+#define SM_HW 150
+
+typedef struct
+{
+  const float *r;
+  double      *y;
+  int          c;
+  gsize        hw;
+  double       t;
+  gboolean     channel;
+} SoftmaxLoss;
+
+static void
+softmax_ref_layer (const SoftmaxLoss *sl, const double *x, double *y)
+{
+  if (sl->channel)
+    for (gsize p = 0; p < sl->hw; p++)
+      softmax_ref (x + p, sl->c, sl->hw, sl->t, y + p);
+  else
+    softmax_ref (x, (gsize) sl->c * sl->hw, 1, sl->t, y);
+}
+
+static double
+softmax_loss (const double *x, gconstpointer data)
+{
+  const SoftmaxLoss *sl = data;
+  softmax_ref_layer (sl, x, sl->y);
+  return dot_fd (sl->r, sl->y, (gsize) sl->c * sl->hw);
+}
+
+/* Forward: 4 eps relative per element (the float rounding of exp and of
+ * the product), with FLT_MIN absolute for values in float's subnormal
+ * range; no NaN or Inf; each softmax sums to 1 within n eps.
+ * Backward: differences with h = 1e-5 t (truncation ~1e-10 relative), rtol
+ * 1e-5 norm-wise, plus for each element the rounding bound of the formula
+ * from float y, 4 eps y_i (|dy_i| + sum_j |dy_j y_j|) / t (FLT_MIN more
+ * where y_i or dx_i is subnormal). That term matters only when saturated:
+ * there float y = 1.0 has lost the 1 - y that the exact gradient is made
+ * of, an inherent limit of float32 outputs. */
+static void
+test_softmax (const SoftmaxCase *sc, gboolean channel)
+{
+  const gsize n = (gsize) SM_C * SM_HW;
+  const gsize groups = channel ? SM_HW : 1;  /* softmaxes, of m elements */
+  const gsize m = channel ? SM_C : n, stride = channel ? SM_HW : 1;
+  GRand *rng = g_rand_new_with_seed (channel ? 52 : 51);
+  SwagCtx ctx = { 1, NULL, 0 };
+  float *x = new_normal (rng, n, sc->mean, sc->sd);
+  float *r = new_normal (rng, n, 0.0, 1.0);
+  float *y = new_nan (n);
+  float *dx = g_new0 (float, n);
+  float *dx2 = g_new0 (float, n);
+  double *x_d = to_double (x, n);
+  double *ref = g_new (double, n);
+  double *atol = g_new (double, n);
+  SoftmaxLoss sl = { r, g_new (double, n), SM_C, SM_HW, sc->t, channel };
+
+  if (channel)
+    swag_softmax_channel_forward (&ctx, x, SM_C, SM_HW, sc->t, y);
+  else
+    swag_softmax_all_forward (&ctx, x, n, sc->t, y);
+  softmax_ref_layer (&sl, x_d, ref);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_assert_true (isfinite (y[i]));
+      assert_close (y[i], ref[i], 4 * FLT_EPSILON * ref[i] + FLT_MIN);
+    }
+  for (gsize p = 0; p < groups; p++)
+    {
+      double sum = 0.0, dot_abs = 0.0;
+      for (gsize i = 0; i < m; i++)
+        {
+          sum += y[p + i * stride];
+          dot_abs += fabs ((double) r[p + i * stride] * y[p + i * stride]);
+        }
+      assert_close (sum, 1.0, m * FLT_EPSILON);
+      for (gsize i = 0; i < m; i++)
+        {
+          const gsize k = p + i * stride;
+          atol[k] = (4 * FLT_EPSILON * y[k] + FLT_MIN)
+                    * (fabs (r[k]) + dot_abs) / sc->t + FLT_MIN;
+        }
+    }
+
+  if (channel)
+    swag_softmax_channel_backward (&ctx, y, r, SM_C, SM_HW, sc->t, dx);
+  else
+    swag_softmax_all_backward (&ctx, y, r, n, sc->t, dx);
+  for (gsize i = 0; i < n; i++)
+    g_assert_true (isfinite (dx[i]));
+  check_fd_full (softmax_loss, &sl, x, n, dx, 1e-5 * sc->t, 1e-5, atol, 1);
+
+  if (channel)
+    {
+      swag_softmax_channel_backward (&ctx, y, r, SM_C, SM_HW, sc->t, dx2);
+      swag_softmax_channel_backward (&ctx, y, r, SM_C, SM_HW, sc->t, dx2);
+    }
+  else
+    {
+      swag_softmax_all_backward (&ctx, y, r, n, sc->t, dx2);
+      swag_softmax_all_backward (&ctx, y, r, n, sc->t, dx2);
+    }
+  check_twice (dx, dx2, n);
+
+  g_free (sl.y);
+  g_free (x);
+  g_free (r);
+  g_free (y);
+  g_free (dx);
+  g_free (dx2);
+  g_free (x_d);
+  g_free (ref);
+  g_free (atol);
+  g_rand_free (rng);
+}
+
+static void
+test_softmax_all (gconstpointer data)
+{
+  test_softmax (data, FALSE);
+}
+
+static void
+test_softmax_channel (gconstpointer data)
+{
+  test_softmax (data, TRUE);
+}
+
+/* One channel: every position's softmax is 1, its gradient 0. */
+static void
+test_softmax_channel_one (void)
+{
+  SwagCtx ctx = { 1, NULL, 0 };
+  const float x[] = { -3.0f, 0.0f, 500.0f };
+  const float dy[] = { 1.0f, 2.0f, 3.0f };
+  float y[3], dx[3] = { 0 };
+
+  swag_softmax_channel_forward (&ctx, x, 1, 3, 1.0, y);
+  swag_softmax_channel_backward (&ctx, y, dy, 1, 3, 1.0, dx);
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_cmpfloat (y[i], ==, 1.0f);
+      g_assert_cmpfloat (dx[i], ==, 0.0f);
+    }
+}
+
+/* Population statistics against closed forms. */
+static void
+test_mean_std (void)
+{
+  SwagCtx ctx = { 1, NULL, 0 };
+  const gsize n = 1000;
+  float *x = g_new (float, n);
+  double mean, std;
+
+  /* 1..n: mean (n + 1) / 2, variance (n^2 - 1) / 12 */
+  for (gsize i = 0; i < n; i++)
+    x[i] = (float) (i + 1);
+  swag_mean_std (&ctx, x, n, &mean, &std);
+  assert_close (mean, (n + 1) / 2.0, 1e-12 * n);
+  assert_close (std, sqrt ((n * (double) n - 1) / 12.0), 1e-12 * n);
+
+  /* Far from zero: 1e4 +- 1, exactly representable; a one-pass
+   * E[x^2] - E[x]^2 in float would return garbage. */
+  for (gsize i = 0; i < n; i++)
+    x[i] = i % 2 ? 10001.0f : 9999.0f;
+  swag_mean_std (&ctx, x, n, &mean, &std);
+  assert_close (mean, 1e4, 1e-12);
+  assert_close (std, 1.0, 1e-12);
+
+  swag_mean_std (&ctx, x, 1, &mean, &std);
+  g_assert_cmpfloat (mean, ==, 9999.0);
+  g_assert_cmpfloat (std, ==, 0.0);
+  g_free (x);
+}
+
 /* ------------------------------------------------------------------ main -- */
 
 static void
@@ -1106,6 +1323,12 @@ main (int argc, char **argv)
   g_test_add_func ("/add/forward", test_add_forward);
   g_test_add_func ("/add/backward", test_add_backward);
   g_test_add_func ("/axpy", test_axpy);
+
+  ADD_CASES ("/softmax/all", softmax_cases, SoftmaxCase, test_softmax_all);
+  ADD_CASES ("/softmax/channel", softmax_cases, SoftmaxCase,
+             test_softmax_channel);
+  g_test_add_func ("/softmax/channel/one", test_softmax_channel_one);
+  g_test_add_func ("/mean-std", test_mean_std);
 
   return g_test_run ();
 }
