@@ -1271,6 +1271,259 @@ test_mean_std (void)
   g_free (x);
 }
 
+/* ---------------------------------------------------------- Gram, losses -- */
+
+static void
+gram_ref (const double *f, int c, gsize hw, double *g, double *g_abs)
+{
+  for (int i = 0; i < c; i++)
+    for (int j = 0; j < c; j++)
+      {
+        double s = 0.0, a = 0.0;
+        for (gsize p = 0; p < hw; p++)
+          {
+            const double v = f[(gsize) i * hw + p] * f[(gsize) j * hw + p];
+            s += v;
+            a += fabs (v);
+          }
+        g[i * c + j] = s / ((double) c * hw);
+        if (g_abs)
+          g_abs[i * c + j] = a / ((double) c * hw);
+      }
+}
+
+typedef struct
+{
+  const float *r;  /* (c, c) */
+  double      *g;
+  int          c;
+  gsize        hw;
+} GramLoss;
+
+static double
+gram_loss (const double *f, gconstpointer data)
+{
+  const GramLoss *gl = data;
+  gram_ref (f, gl->c, gl->hw, gl->g, NULL);
+  return dot_fd (gl->r, gl->g, (gsize) gl->c * gl->c);
+}
+
+typedef struct
+{
+  const char *name;
+  int         c;
+  gsize       hw;
+  gsize       fd_every;  /* differences in every n-th coordinate: time */
+} GramCase;
+
+static const GramCase gram_cases[] = {
+  { "7x30",    7,  30,  1 },
+  { "1x17",    1,  17,  1 },
+  { "33x257", 33, 257, 97 },
+};
+
+/* Forward: within 4 (hw + 2) eps of sum |f f| / (c hw), exactly symmetric.
+ * Backward: the adjoint of the linearisation dG(v) = (v f^T + f v^T) / (c hw)
+ * (1e-5 of the |term| sums); differences of sum(R * G(f)) with R not
+ * symmetric, h = 1e-4 (G is quadratic: central differences are exact up to
+ * rounding), rtol 1e-5; twice-adds. */
+static void
+test_gram (gconstpointer data)
+{
+  const GramCase *gc = data;
+  const int c = gc->c;
+  const gsize hw = gc->hw, n = (gsize) c * hw, cc = (gsize) c * c;
+  GRand *rng = g_rand_new_with_seed (61);
+  SwagCtx ctx = { 1, NULL, 0 };
+  float *f = new_normal (rng, n, 0.5, 1.0);
+  float *g = new_nan (cc);
+  float *dg = new_normal (rng, cc, 0.0, 1.0);
+  float *v = new_normal (rng, n, 0.0, 1.0);
+  float *df = g_new0 (float, n);
+  float *df2 = g_new0 (float, n);
+  double *f_d = to_double (f, n);
+  double *ref = g_new (double, cc), *ref_abs = g_new (double, cc);
+
+  swag_gram_forward (&ctx, f, c, hw, g);
+  gram_ref (f_d, c, hw, ref, ref_abs);
+  for (gsize k = 0; k < cc; k++)
+    {
+      const int i = (int) (k / c), j = (int) (k % c);
+      g_assert_cmpfloat (g[k], ==, g[j * c + i]);
+      assert_close (g[k], ref[k], 4 * (hw + 2) * FLT_EPSILON * ref_abs[k]);
+    }
+
+  swag_gram_backward (&ctx, f, dg, c, hw, df);
+  double lhs = 0.0, lhs_abs = 0.0;
+  for (int i = 0; i < c; i++)
+    for (int j = 0; j < c; j++)
+      {
+        double s = 0.0;
+        for (gsize p = 0; p < hw; p++)
+          s += (double) v[i * hw + p] * f[j * hw + p]
+               + (double) f[i * hw + p] * v[j * hw + p];
+        s /= (double) c * hw;
+        lhs += s * dg[i * c + j];
+        lhs_abs += fabs (s * dg[i * c + j]);
+      }
+  assert_close (lhs, dot_ff (v, df, n),
+                1e-5 * (lhs_abs + dot_abs_ff (v, df, n)));
+
+  GramLoss gl = { dg, g_new (double, cc), c, hw };
+  check_fd_full (gram_loss, &gl, f, n, df, 1e-4, 1e-5, NULL, gc->fd_every);
+
+  swag_gram_backward (&ctx, f, dg, c, hw, df2);
+  swag_gram_backward (&ctx, f, dg, c, hw, df2);
+  check_twice (df, df2, n);
+
+  g_free (gl.g);
+  g_free (f);
+  g_free (g);
+  g_free (dg);
+  g_free (v);
+  g_free (df);
+  g_free (df2);
+  g_free (f_d);
+  g_free (ref);
+  g_free (ref_abs);
+  g_rand_free (rng);
+}
+
+typedef struct
+{
+  const float *b;
+  gsize        n;
+  double       scale;
+} MseLoss;
+
+static double
+mse_loss (const double *a, gconstpointer data)
+{
+  const MseLoss *ml = data;
+  double s = 0.0;
+  for (gsize i = 0; i < ml->n; i++)
+    s += (a[i] - ml->b[i]) * (a[i] - ml->b[i]);
+  return ml->scale * s / ml->n;
+}
+
+/* Forward: double sums of exact float differences, 1e-12 relative.
+ * Backward: h = 1e-4 (quadratic: exact up to rounding), rtol 1e-6;
+ * twice-adds. */
+static void
+test_mse (void)
+{
+  const gsize n = 311;
+  const double scale = 0.7;
+  GRand *rng = g_rand_new_with_seed (71);
+  SwagCtx ctx = { 1, NULL, 0 };
+  float *a = new_normal (rng, n, 0.0, 1.0);
+  float *b = new_normal (rng, n, 0.3, 2.0);
+  float *da = g_new0 (float, n);
+  float *da2 = g_new0 (float, n);
+  MseLoss ml = { b, n, 1.0 };
+  double *a_d = to_double (a, n);
+
+  const double want = mse_loss (a_d, &ml);
+  assert_close (swag_mse_forward (&ctx, a, b, n), want, 1e-12 * want);
+  g_assert_cmpfloat (swag_mse_forward (&ctx, a, a, n), ==, 0.0);
+
+  ml.scale = scale;
+  swag_mse_backward (&ctx, a, b, n, scale, da);
+  check_fd (mse_loss, &ml, a, n, da, 1e-4, 1e-6);
+
+  swag_mse_backward (&ctx, a, b, n, scale, da2);
+  swag_mse_backward (&ctx, a, b, n, scale, da2);
+  check_twice (da, da2, n);
+
+  g_free (a);
+  g_free (b);
+  g_free (da);
+  g_free (da2);
+  g_free (a_d);
+  g_rand_free (rng);
+}
+
+typedef struct
+{
+  int    c, h, w;
+  double scale;
+} TvLoss;
+
+static double
+tv_loss (const double *x, gconstpointer data)
+{
+  const TvLoss *tl = data;
+  double s = 0.0;
+  for (int ch = 0; ch < tl->c; ch++)
+    for (int y = 0; y < tl->h; y++)
+      for (int i = 0; i < tl->w; i++)
+        {
+          const double v = x[((gsize) ch * tl->h + y) * tl->w + i];
+          if (y + 1 < tl->h)
+            {
+              const double d = x[((gsize) ch * tl->h + y + 1) * tl->w + i] - v;
+              s += d * d;
+            }
+          if (i + 1 < tl->w)
+            {
+              const double d = x[((gsize) ch * tl->h + y) * tl->w + i + 1] - v;
+              s += d * d;
+            }
+        }
+  return tl->scale * s / ((double) tl->c * tl->h * tl->w);
+}
+
+/* Closed forms on a constant and a ramp, then for several shapes (one row,
+ * one column): h = 1e-4 (quadratic), rtol 1e-6, and twice-adds. */
+static void
+test_tv (void)
+{
+  static const int shapes[][3] = { { 3, 7, 9 }, { 3, 1, 5 }, { 2, 6, 1 },
+                                   { 1, 2, 2 } };
+  GRand *rng = g_rand_new_with_seed (81);
+  SwagCtx ctx = { 1, NULL, 0 };
+  const int c = 3, h = 5, w = 4;
+  float ramp[3 * 5 * 4];
+
+  for (int i = 0; i < c * h * w; i++)
+    ramp[i] = 2.0f;
+  g_assert_cmpfloat (swag_tv_forward (&ctx, ramp, c, h, w), ==, 0.0);
+  /* x[ch, y, i] = 0.5 y + 0.25 i: vertical steps 0.5, horizontal 0.25 */
+  for (int ch = 0; ch < c; ch++)
+    for (int y = 0; y < h; y++)
+      for (int i = 0; i < w; i++)
+        ramp[(ch * h + y) * w + i] = 0.5f * y + 0.25f * i + ch;
+  assert_close (swag_tv_forward (&ctx, ramp, c, h, w),
+                (c * (h - 1) * w * 0.25 + c * h * (w - 1) * 0.0625)
+                / (c * h * w), 1e-15);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (shapes); k++)
+    {
+      TvLoss tl = { shapes[k][0], shapes[k][1], shapes[k][2], 1.0 };
+      const gsize n = (gsize) tl.c * tl.h * tl.w;
+      float *x = new_normal (rng, n, 0.0, 1.0);
+      float *dx = g_new0 (float, n);
+      float *dx2 = g_new0 (float, n);
+      double *x_d = to_double (x, n);
+
+      const double want = tv_loss (x_d, &tl);
+      assert_close (swag_tv_forward (&ctx, x, tl.c, tl.h, tl.w), want,
+                    1e-12 * want);
+      tl.scale = 1.3;
+      swag_tv_backward (&ctx, x, tl.c, tl.h, tl.w, tl.scale, dx);
+      check_fd (tv_loss, &tl, x, n, dx, 1e-4, 1e-6);
+      swag_tv_backward (&ctx, x, tl.c, tl.h, tl.w, tl.scale, dx2);
+      swag_tv_backward (&ctx, x, tl.c, tl.h, tl.w, tl.scale, dx2);
+      check_twice (dx, dx2, n);
+
+      g_free (x);
+      g_free (dx);
+      g_free (dx2);
+      g_free (x_d);
+    }
+  g_rand_free (rng);
+}
+
 /* ------------------------------------------------------------------ main -- */
 
 static void
@@ -1329,6 +1582,10 @@ main (int argc, char **argv)
              test_softmax_channel);
   g_test_add_func ("/softmax/channel/one", test_softmax_channel_one);
   g_test_add_func ("/mean-std", test_mean_std);
+
+  ADD_CASES ("/gram", gram_cases, GramCase, test_gram);
+  g_test_add_func ("/mse", test_mse);
+  g_test_add_func ("/tv", test_tv);
 
   return g_test_run ();
 }
