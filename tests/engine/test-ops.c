@@ -464,6 +464,23 @@ test_conv_scratch (void)
   g_assert_cmpuint (swag_conv2d_scratch_floats (&cv, 5, 9), ==, 0);
 }
 
+/* Floor division as torch, and no output (not one) when the window does not
+ * fit, whatever the stride. */
+static void
+test_conv_out_size (void)
+{
+  g_assert_cmpint (swag_conv_out_size (224, 7, 2, 3), ==, 112); /* stem */
+  g_assert_cmpint (swag_conv_out_size (112, 3, 2, 1), ==, 56);  /* pool */
+  g_assert_cmpint (swag_conv_out_size (13, 2, 2, 0), ==, 6);    /* floor */
+  g_assert_cmpint (swag_conv_out_size (9, 1, 2, 0), ==, 5);
+  g_assert_cmpint (swag_conv_out_size (3, 3, 1, 0), ==, 1);
+  g_assert_cmpint (swag_conv_out_size (2, 3, 1, 0), <=, 0);
+  g_assert_cmpint (swag_conv_out_size (1, 2, 2, 0), <=, 0);
+  g_assert_cmpint (swag_conv_out_size (1, 3, 2, 0), <=, 0);
+  g_assert_cmpint (swag_conv_out_size (0, 3, 2, 1), <=, 0);
+  g_assert_cmpint (swag_conv_out_size (2, 7, 3, 2), <=, 0);
+}
+
 /* A scratch below what the op asks for is a caller bug: the op must neither
  * write past it nor produce a result. */
 static void
@@ -1559,6 +1576,7 @@ main (int argc, char **argv)
         g_test_add_data_func (path, &conv_cases[i], test_conv_fd);
         g_free (path);
       }
+  g_test_add_func ("/conv/out-size", test_conv_out_size);
   g_test_add_func ("/conv/scratch", test_conv_scratch);
   g_test_add_func ("/conv/scratch-short", test_conv_scratch_short);
 
