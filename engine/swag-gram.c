@@ -1,2 +1,150 @@
-/* swag-gram.c: not written yet. GPL-3.0-or-later. */
-#include "swag.h"
+/* swag-gram.c: Gram matrix, MSE, total variation. GPL-3.0-or-later. */
+#include "swag-ops.h"
+
+#include "swag-blas.h"
+
+/* hw goes to BLAS as an int: an activation plane stays far below 2^31. */
+
+/* ------------------------------------------------------------------ Gram -- */
+
+void
+swag_gram_forward (SwagCtx     *ctx,
+                   const float *f,  /* (c, hw) */
+                   int          c,
+                   gsize        hw,
+                   float       *g)  /* (c, c) */
+{
+  const float norm = (float) (1.0 / ((double) c * hw));
+
+  /* ssyrk does half of gemm's work and fills both triangles. */
+  swag_ssyrk (c, (int) hw, norm, f, (int) hw, 0.0f, g, c);
+}
+
+/* Two GEMMs rather than one with (dg + dg^T): forming the sum would need a
+ * c x c workspace (16 MB at c = 2048) that the contract does not provide. */
+void
+swag_gram_backward (SwagCtx     *ctx,
+                    const float *f,   /* (c, hw) */
+                    const float *dg,  /* (c, c) */
+                    int          c,
+                    gsize        hw,
+                    float       *df)  /* (c, hw) += */
+{
+  const float norm = (float) (1.0 / ((double) c * hw));
+
+  /* df (c, hw) += norm dg (c, c) f (c, hw), then the same with dg^T */
+  swag_sgemm (FALSE, FALSE, c, (int) hw, c, norm, dg, c, f, (int) hw,
+              1.0f, df, (int) hw);
+  swag_sgemm (TRUE, FALSE, c, (int) hw, c, norm, dg, c, f, (int) hw,
+              1.0f, df, (int) hw);
+}
+
+/* ------------------------------------------------------------------- MSE -- */
+
+double
+swag_mse_forward (SwagCtx     *ctx,
+                  const float *a,  /* (n) */
+                  const float *b,  /* (n) */
+                  gsize        n)
+{
+  double sum = 0.0;
+
+  if (n == 0)
+    return 0.0;
+  for (gsize i = 0; i < n; i++)
+    {
+      const double d = (double) a[i] - b[i];
+      sum += d * d;
+    }
+  return sum / n;
+}
+
+void
+swag_mse_backward (SwagCtx     *ctx,
+                   const float *a,     /* (n) */
+                   const float *b,     /* (n) */
+                   gsize        n,
+                   double       scale,
+                   float       *da)    /* (n) += */
+{
+  if (n == 0)
+    return;
+  const double k = 2.0 * scale / n;
+  for (gsize i = 0; i < n; i++)
+    da[i] += (float) (k * ((double) a[i] - b[i]));
+}
+
+/* ------------------------------------------------------ total variation -- */
+
+double
+swag_tv_forward (SwagCtx     *ctx,
+                 const float *x,  /* (c, h, w) */
+                 int          c,
+                 int          h,
+                 int          w)
+{
+  double sum = 0.0;
+
+  if (c <= 0 || h <= 0 || w <= 0)
+    return 0.0;
+  for (int ch = 0; ch < c; ch++)
+    {
+      const float *plane = x + (gsize) ch * h * w;
+      for (int y = 0; y < h; y++)
+        {
+          const float *row = plane + (gsize) y * w;
+          for (int i = 0; i + 1 < w; i++)
+            {
+              const double d = (double) row[i + 1] - row[i];
+              sum += d * d;
+            }
+          if (y + 1 < h)
+            for (int i = 0; i < w; i++)
+              {
+                const double d = (double) row[w + i] - row[i];
+                sum += d * d;
+              }
+        }
+    }
+  return sum / ((double) c * h * w);
+}
+
+/* d/dx[y, i] of the sum: 2 (x[y, i] - x[y, i - 1]) - 2 (x[y, i + 1] -
+ * x[y, i]), and the same vertically, each term only where the neighbour
+ * exists. Gathered per pixel in double, so each dx is written once. */
+void
+swag_tv_backward (SwagCtx     *ctx,
+                  const float *x,     /* (c, h, w) */
+                  int          c,
+                  int          h,
+                  int          w,
+                  double       scale,
+                  float       *dx)    /* (c, h, w) += */
+{
+  if (c <= 0 || h <= 0 || w <= 0)
+    return;
+  const double k = 2.0 * scale / ((double) c * h * w);
+  for (int ch = 0; ch < c; ch++)
+    {
+      const float *plane = x + (gsize) ch * h * w;
+      float *dplane = dx + (gsize) ch * h * w;
+      for (int y = 0; y < h; y++)
+        {
+          const float *row = plane + (gsize) y * w;
+          for (int i = 0; i < w; i++)
+            {
+              const double v = row[i];
+              double g = 0.0;
+              if (i > 0)
+                g += v - row[i - 1];
+              if (i + 1 < w)
+                g -= (double) row[i + 1] - v;
+              if (y > 0)
+                g += v - row[i - w];
+              if (y + 1 < h)
+                g -= (double) row[i + w] - v;
+              dplane[(gsize) y * w + i] += (float) (k * g);
+            }
+        }
+    }
+}

@@ -39,11 +39,13 @@ typedef struct
 } SwagConvDesc;
 
 /* Output size along one axis (floor), as torch. <= 0 when the input is too
- * small. */
+ * small. (C division truncates toward zero: without the test, a span of -1
+ * at stride 2 would give one output.) */
 static inline int
 swag_conv_out_size (int in, int k, int stride, int pad)
 {
-  return (in + 2 * pad - k) / stride + 1;
+  const int span = in + 2 * pad - k;
+  return span < 0 ? 0 : span / stride + 1;
 }
 
 /* Floats of ctx->scratch the convolution needs for an input of in_h x in_w:
