@@ -13,7 +13,10 @@
 
 typedef enum
 {
-  KIND_FLOAT,
+  KIND_F32,
+  KIND_F16,
+  KIND_BF16,
+  KIND_F64,
   KIND_OTHER   /* integers, booleans, 8-bit floats: listed, never converted */
 } DtypeKind;
 
@@ -26,10 +29,10 @@ typedef struct
 
 /* Every dtype the safetensors library writes; anything else is refused. */
 static const Dtype dtypes[] = {
-  { "F32", 4, KIND_FLOAT },
-  { "F16", 2, KIND_FLOAT },
-  { "BF16", 2, KIND_FLOAT },
-  { "F64", 8, KIND_FLOAT },
+  { "F32", 4, KIND_F32 },
+  { "F16", 2, KIND_F16 },
+  { "BF16", 2, KIND_BF16 },
+  { "F64", 8, KIND_F64 },
   { "BOOL", 1, KIND_OTHER },
   { "U8", 1, KIND_OTHER },
   { "I8", 1, KIND_OTHER },
@@ -565,7 +568,6 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
         if (!parse_string (p, key) || !expect (p, ':'))
           goto fail;
 
-        g_autofree char *member = display (key->str);
         gboolean dup = FALSE;
         if (strcmp (key->str, "dtype") == 0)
           {
@@ -617,6 +619,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
           }
         else
           {
+            g_autofree char *member = display (key->str);
             g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                          "%s: tensor “%s” has an unexpected member “%s”",
                          p->file, shown, member);
@@ -624,9 +627,10 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
           }
         if (dup)
           {
+            /* key is one of the three known names here. */
             g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                          "%s: tensor “%s” has “%s” twice",
-                         p->file, shown, member);
+                         p->file, shown, key->str);
             goto fail;
           }
 
@@ -859,10 +863,10 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
   for (guint k = 0; k < st->tensors->len; k++)
     {
       const Tensor *t = g_ptr_array_index (st->tensors, k);
-      g_autofree char *shown = display (t->name);
 
       if (t->begin < at)
         {
+          g_autofree char *shown = display (t->name);
           g_autofree char *other = display (prev->name);
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                        "%s: the data of tensors “%s” and “%s” overlap",
@@ -871,6 +875,7 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
         }
       if (t->begin > at)
         {
+          g_autofree char *shown = display (t->name);
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                        "%s: bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
                        " of the data, before tensor “%s”, belong to no tensor",
@@ -989,10 +994,13 @@ swag_safetensors_open (const char *path, GError **error)
       return NULL;
     }
   shown = g_filename_display_name (path);
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+  /* Not a folder, pipe or device: opening a pipe would block. (A missing
+   * file is left to the mapping, whose message says so.) */
+  if (g_file_test (path, G_FILE_TEST_EXISTS)
+      && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: is a folder, not a weight file", shown);
+                   "%s: is not a regular file", shown);
       return NULL;
     }
   /* Mapped, not read: VGG-19 is over half a gigabyte and only its feature
@@ -1113,44 +1121,42 @@ static float
 element (const Tensor *t, const guint8 *src, guint64 i)
 {
   const guint8 *at = src + i * t->dtype->size;
+  guint16 v16;
+  guint32 v32;
+  guint64 v64;
+  float f;
+  double d;
 
-  switch (t->dtype->size)
+  switch (t->dtype->kind)
     {
-    case 2:
-      {
-        guint16 v;
-        memcpy (&v, at, 2);
-        v = GUINT16_FROM_LE (v);
-        if (t->dtype->name[0] == 'B')   /* BF16: the top half of a float */
-          {
-            guint32 bits = (guint32) v << 16;
-            float f;
-            memcpy (&f, &bits, 4);
-            return f;
-          }
-        return f16_to_f32 (v);
-      }
-    case 4:
-      {
-        guint32 v;
-        float f;
-        memcpy (&v, at, 4);
-        v = GUINT32_FROM_LE (v);
-        memcpy (&f, &v, 4);
-        return f;
-      }
+    case KIND_F16:
+      memcpy (&v16, at, 2);
+      return f16_to_f32 (GUINT16_FROM_LE (v16));
+    case KIND_BF16:
+      /* The top half of a float32. */
+      memcpy (&v16, at, 2);
+      v32 = (guint32) GUINT16_FROM_LE (v16) << 16;
+      memcpy (&f, &v32, 4);
+      return f;
+    case KIND_F32:
+      memcpy (&v32, at, 4);
+      v32 = GUINT32_FROM_LE (v32);
+      memcpy (&f, &v32, 4);
+      return f;
+    case KIND_F64:
+      memcpy (&v64, at, 8);
+      v64 = GUINT64_FROM_LE (v64);
+      memcpy (&d, &v64, 8);
+      if (fabs (d) > FLT_MAX && !isinf (d))
+        return d > 0 ? INFINITY : -INFINITY;
+      return (float) d;
+    case KIND_OTHER:
     default:
-      {
-        guint64 v;
-        double d;
-        memcpy (&v, at, 8);
-        v = GUINT64_FROM_LE (v);
-        memcpy (&d, &v, 8);
-        if (fabs (d) > FLT_MAX && !isinf (d))
-          return d > 0 ? INFINITY : -INFINITY;
-        return (float) d;
-      }
+      break;
     }
+  /* Not reached: read_f32 refuses other kinds first. NaN would be refused
+   * too, without aborting the host. */
+  return NAN;
 }
 
 gboolean
@@ -1177,7 +1183,7 @@ swag_safetensors_read_f32 (const SwagSafetensors *st, const char *tensor,
                    "%s: there is no tensor “%s”", st->name, shown);
       return FALSE;
     }
-  if (t->dtype->kind != KIND_FLOAT)
+  if (t->dtype->kind == KIND_OTHER)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                    "%s: tensor “%s” holds %s values, not floating point "
@@ -1217,14 +1223,14 @@ swag_safetensors_read_f32 (const SwagSafetensors *st, const char *tensor,
                        "%s: tensor “%s” holds %s at element %" G_GUINT64_FORMAT,
                        st->name, shown,
                        isnan (v) ? "NaN"
-                       : t->dtype->size == 8 ? "a value beyond float's range"
+                       : t->dtype->kind == KIND_F64 ? "a value beyond float's range"
                        : "an infinite value", i);
           return FALSE;
         }
     }
   if (t->n_elements == 0)
     return TRUE;
-  if (t->dtype->size == 4 && G_BYTE_ORDER == G_LITTLE_ENDIAN)
+  if (t->dtype->kind == KIND_F32 && G_BYTE_ORDER == G_LITTLE_ENDIAN)
     memcpy (out, src, t->n_elements * sizeof (float));
   else
     for (guint64 i = 0; i < t->n_elements; i++)

@@ -230,6 +230,15 @@ test_open_path_errors (void)
   g_assert_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS);
   g_clear_error (&error);
 
+  /* A device (or a pipe, whose opening would block) is not a weight file. */
+  if (g_file_test ("/dev/null", G_FILE_TEST_EXISTS))
+    {
+      g_assert_null (swag_safetensors_open ("/dev/null", &error));
+      g_assert_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS);
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      g_clear_error (&error);
+    }
+
   /* An empty file, then a file with a bad header: named in the message. */
   g_assert_true (g_file_set_contents (bad, "", 0, NULL));
   g_assert_null (swag_safetensors_open (bad, &error));
