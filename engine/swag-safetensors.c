@@ -27,7 +27,8 @@ typedef struct
   DtypeKind   kind;
 } Dtype;
 
-/* Every dtype the safetensors library writes; anything else is refused. */
+/* The dtypes of safetensors 0.4, all with whole-byte elements. Anything
+ * else (e.g. the later sub-byte F4 and F6 types) is refused as unknown. */
 static const Dtype dtypes[] = {
   { "F32", 4, KIND_F32 },
   { "F16", 2, KIND_F16 },

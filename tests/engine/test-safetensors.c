@@ -406,8 +406,8 @@ test_valid_variants (void)
     "{\"__metadata__\":null}",
     "{\"__metadata__\":{}}",
     /* Escapes in names, members in any order, a scalar, an empty tensor. */
-    "{\"a\\u00e9\\ud83d\\ude00\\n\":{\"shape\":[],\"data_offsets\":[0,4],\"dtype\":\"F32\"},"
-    " \"z\":{\"dtype\":\"I64\",\"shape\":[0],\"data_offsets\":[4,4]}}",
+    ("{\"a\\u00e9\\ud83d\\ude00\\n\":{\"shape\":[],\"data_offsets\":[0,4],\"dtype\":\"F32\"},"
+     " \"z\":{\"dtype\":\"I64\",\"shape\":[0],\"data_offsets\":[4,4]}}"),
   };
   const gsize data_len[] = { 0, 0, 0, 0, 0, 4 };
 
