@@ -35,6 +35,19 @@ void             swag_safetensors_free        (SwagSafetensors *st);
 
 gboolean swag_safetensors_has (const SwagSafetensors *st, const char *tensor);
 
+/* The tensors in data order, for tools and fuzzing; 0 <= @index < n. The
+ * dtype is the file's name for it ("F32", "BF16", "I64", ...). The shape
+ * fills @shape (SWAG_SAFETENSORS_MAX_DIMS entries) and returns the number of
+ * dims. */
+int         swag_safetensors_n_tensors    (const SwagSafetensors *st);
+const char *swag_safetensors_tensor_name  (const SwagSafetensors *st,
+                                           int                    index);
+const char *swag_safetensors_tensor_dtype (const SwagSafetensors *st,
+                                           int                    index);
+int         swag_safetensors_tensor_shape (const SwagSafetensors *st,
+                                           int                    index,
+                                           gint64                *shape);
+
 /* Copies tensor @tensor into @out as float32, converting F16 and BF16 (and
  * F64), after checking that its shape is exactly @shape (@ndim dims). Fails
  * on a missing tensor, another shape, another dtype (integers), or a value
