@@ -1,4 +1,101 @@
-/* swag-core.c: not written yet. GPL-3.0-or-later. */
+/* swag-core.c: version, error domain, threads, memory. GPL-3.0-or-later. */
 #include "swag.h"
+#include "swag-core.h"
+#include "swag-blas.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK (swag-error-quark, swag_error)
+
+const char *
+swag_version (void)
+{
+  return SWAG_VERSION;
+}
+
+void
+swag_set_threads (int n)
+{
+  if (n <= 0)
+    n = swag_cpu_count ();
+  swag_blas_set_threads (n);
+}
+
+int
+swag_get_threads (void)
+{
+  int n = swag_blas_get_threads ();
+  return n > 0 ? n : 1;
+}
+
+int
+swag_cpu_count (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int) MIN (n, 256) : 1;
+}
+
+/* MemAvailable from /proc/meminfo, else the physical memory, else 4 GiB. A
+ * cgroup limit (containers) lowers it when it is smaller. */
+guint64
+swag_memory_available (void)
+{
+  guint64 avail = 0;
+  FILE   *f = fopen ("/proc/meminfo", "r");
+
+  if (f)
+    {
+      char line[256];
+      while (fgets (line, sizeof line, f))
+        {
+          unsigned long long kb;
+          if (sscanf (line, "MemAvailable: %llu kB", &kb) == 1)
+            {
+              avail = (guint64) kb * 1024;
+              break;
+            }
+        }
+      fclose (f);
+    }
+  if (avail == 0)
+    {
+      long pages = sysconf (_SC_PHYS_PAGES);
+      long page = sysconf (_SC_PAGESIZE);
+      if (pages > 0 && page > 0)
+        avail = (guint64) pages * (guint64) page;
+      else
+        avail = (guint64) 4 << 30;
+    }
+
+  f = fopen ("/sys/fs/cgroup/memory.max", "r");
+  if (f)
+    {
+      unsigned long long lim;
+      if (fscanf (f, "%llu", &lim) == 1 && lim > 0 && lim < avail)
+        avail = lim;
+      fclose (f);
+    }
+  return avail;
+}
+
+gpointer
+swag_try_alloc_floats (gsize n, const char *what, GError **error)
+{
+  gsize    bytes;
+  gpointer p;
+
+  if (!g_size_checked_mul (&bytes, n, sizeof (float)))
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
+                   "%s: size overflow", what);
+      return NULL;
+    }
+  p = g_try_malloc (MAX (bytes, 1));
+  if (!p)
+    g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
+                 "Out of memory: %s needs %.1f MiB",
+                 what, bytes / (1024.0 * 1024.0));
+  return p;
+}

@@ -1,2 +1,344 @@
-/* swag-params.c: not written yet. GPL-3.0-or-later. */
+/* swag-params.c: settings, their names, defaults, presets, validation and
+ * their JSON form. GPL-3.0-or-later. */
 #include "swag.h"
+#include "swag-net.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+static const char *const backbone_names[] = {
+  "vgg19", "resnet50", "noresnet50", "pseudo-vgg", "pseudo-resvgg", NULL
+};
+static const char *const pooling_names[] = { "max", "avg", NULL };
+static const char *const smoothing_names[] = {
+  "none", "softmax", "channel-softmax", "scale", "auto", NULL
+};
+static const char *const optimizer_names[] = { "lbfgs", "adam", NULL };
+static const char *const init_names[] = {
+  "content", "noise", "style-noise", NULL
+};
+static const char *const preset_names[] = {
+  "default", "paper-vgg19", "paper-resnet50", "paper-resnet50-swag", NULL
+};
+
+static const char *const *const choice_lists[] = {
+  [SWAG_CHOICE_BACKBONE] = backbone_names,
+  [SWAG_CHOICE_POOLING] = pooling_names,
+  [SWAG_CHOICE_SMOOTHING] = smoothing_names,
+  [SWAG_CHOICE_OPTIMIZER] = optimizer_names,
+  [SWAG_CHOICE_INIT] = init_names,
+  [SWAG_CHOICE_PRESET] = preset_names,
+};
+
+static const char *const choice_titles[] = {
+  [SWAG_CHOICE_BACKBONE] = "backbone",
+  [SWAG_CHOICE_POOLING] = "pooling",
+  [SWAG_CHOICE_SMOOTHING] = "smoothing",
+  [SWAG_CHOICE_OPTIMIZER] = "optimizer",
+  [SWAG_CHOICE_INIT] = "initialisation",
+  [SWAG_CHOICE_PRESET] = "preset",
+};
+
+const char *const *
+swag_choice_names (SwagChoice choice)
+{
+  g_return_val_if_fail ((guint) choice < G_N_ELEMENTS (choice_lists), NULL);
+  return choice_lists[choice];
+}
+
+int
+swag_choice_parse (SwagChoice choice, const char *name, GError **error)
+{
+  const char *const *names;
+  char              *valid;
+
+  if ((guint) choice >= G_N_ELEMENTS (choice_lists))
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, "Unknown setting");
+      return -1;
+    }
+  names = choice_lists[choice];
+  for (int i = 0; name && names[i]; i++)
+    if (strcmp (names[i], name) == 0)
+      return i;
+  valid = g_strjoinv (", ", (char **) names);
+  g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+               "Unknown %s “%s”; choose one of: %s", choice_titles[choice],
+               name ? name : "", valid);
+  g_free (valid);
+  return -1;
+}
+
+/* ------------------------------------------------------------ defaults -- */
+
+static gboolean
+is_resnet_family (SwagBackbone b)
+{
+  return b != SWAG_BACKBONE_VGG19;
+}
+
+const char *
+swag_default_style_layers (SwagBackbone backbone)
+{
+  return is_resnet_family (backbone)
+         ? "conv0_0,conv1_2,conv2_3,conv3_5,conv4_2"
+         : "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1";
+}
+
+const char *
+swag_default_content_layers (SwagBackbone backbone)
+{
+  return is_resnet_family (backbone) ? "conv3_5" : "relu4_2";
+}
+
+const char *
+swag_default_smooth_layers (SwagBackbone backbone)
+{
+  /* The paper smooths every layer whose Gram or features enter a loss. */
+  return is_resnet_family (backbone)
+         ? "conv0_0,conv1_2,conv2_3,conv3_5,conv4_2"
+         : "relu1_1,relu2_1,relu3_1,relu4_1,relu4_2,relu5_1";
+}
+
+void
+swag_params_init_defaults (SwagParams *p)
+{
+  memset (p, 0, sizeof *p);
+  p->backbone = SWAG_BACKBONE_VGG19;
+  p->pooling = SWAG_POOLING_AVG;
+  p->weights = "random";
+  p->weight_dirs = NULL;
+  p->seed = 0;
+  p->style_layers = NULL;
+  p->content_layers = NULL;
+  p->smoothing = SWAG_SMOOTHING_NONE;
+  p->smooth_layers = NULL;
+  p->temperature = 1.0;
+  p->alpha = 0.001;
+  p->style_strength = 1.0;
+  p->style_weight = 0.0;
+  p->content_weight = 0.0;
+  p->tv_weight = 0.0;
+  p->iterations = 300;
+  p->size = 512;
+  p->scales = 3;
+  p->optimizer = SWAG_OPTIMIZER_LBFGS;
+  p->lbfgs_history = 100;
+  p->learning_rate = 0.02;
+  p->init = SWAG_INIT_CONTENT;
+  p->preserve_colors = FALSE;
+  p->match_histogram = FALSE;
+  p->style_scale = 1.0;
+  p->preview_every = 0;
+  p->memory_limit = 0;
+}
+
+gboolean
+swag_params_apply_preset (SwagParams *p, const char *preset, GError **error)
+{
+  int which = swag_choice_parse (SWAG_CHOICE_PRESET, preset, error);
+  SwagParams d;
+
+  if (which < 0)
+    return FALSE;
+  swag_params_init_defaults (&d);
+  /* Every preset resets the loss settings it does not name to the default,
+   * so that presets do not depend on what was set before. */
+  p->style_layers = p->content_layers = p->smooth_layers = NULL;
+  p->temperature = d.temperature;
+  p->alpha = d.alpha;
+  p->tv_weight = d.tv_weight;
+  switch (which)
+    {
+    case 0: /* default */
+      p->backbone = d.backbone;
+      p->pooling = d.pooling;
+      p->smoothing = d.smoothing;
+      p->style_strength = d.style_strength;
+      p->style_weight = p->content_weight = 0;
+      break;
+    case 1: /* paper-vgg19: Gatys et al.'s layers, raw weights */
+      p->backbone = SWAG_BACKBONE_VGG19;
+      p->pooling = SWAG_POOLING_MAX;
+      p->smoothing = SWAG_SMOOTHING_NONE;
+      p->style_weight = 1e6;
+      p->content_weight = 1;
+      break;
+    case 2: /* paper-resnet50 */
+    case 3: /* paper-resnet50-swag */
+      p->backbone = SWAG_BACKBONE_RESNET50;
+      p->smoothing = which == 3 ? SWAG_SMOOTHING_SOFTMAX : SWAG_SMOOTHING_NONE;
+      p->style_weight = 1e17;
+      p->content_weight = 1;
+      break;
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------- validation -- */
+
+static gboolean
+check_layers (SwagNet *topo, const char *list, const char *what,
+              gboolean may_be_empty, GError **error)
+{
+  char   **names;
+  gboolean ok = TRUE;
+  int      n = 0;
+
+  if (!list)
+    return TRUE;
+  names = g_strsplit (list, ",", -1);
+  for (int i = 0; ok && names[i]; i++)
+    {
+      char *name = g_strstrip (names[i]);
+      GError *e = NULL;
+      if (!*name)
+        continue;
+      n++;
+      if (swag_net_find_tap (topo, name, &e) < 0)
+        {
+          g_propagate_prefixed_error (error, e, "%s: ", what);
+          ok = FALSE;
+        }
+    }
+  if (ok && n == 0 && !may_be_empty)
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                   "%s: the list of layers is empty", what);
+      ok = FALSE;
+    }
+  g_strfreev (names);
+  return ok;
+}
+
+#define RANGE(cond, ...)                                                   \
+  do {                                                                     \
+    if (!(cond))                                                           \
+      {                                                                    \
+        g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, __VA_ARGS__); \
+        return FALSE;                                                      \
+      }                                                                    \
+  } while (0)
+
+gboolean
+swag_params_validate (const SwagParams *p, GError **error)
+{
+  SwagNet *topo;
+  gboolean ok;
+
+  RANGE ((guint) p->backbone <= SWAG_BACKBONE_PSEUDO_RESVGG, "Unknown backbone");
+  RANGE ((guint) p->pooling <= SWAG_POOLING_AVG, "Unknown pooling");
+  RANGE ((guint) p->smoothing <= SWAG_SMOOTHING_AUTO, "Unknown smoothing");
+  RANGE ((guint) p->optimizer <= SWAG_OPTIMIZER_ADAM, "Unknown optimizer");
+  RANGE ((guint) p->init <= SWAG_INIT_STYLE_NOISE, "Unknown initialisation");
+  RANGE (p->iterations >= 1 && p->iterations <= 100000,
+         "Iterations must be between 1 and 100000 (got %d)", p->iterations);
+  RANGE (p->size >= 16 && p->size <= 16384,
+         "The working size must be between 16 and 16384 pixels (got %d)",
+         p->size);
+  RANGE (p->scales >= 1 && p->scales <= 8,
+         "Scales must be between 1 and 8 (got %d)", p->scales);
+  RANGE (isfinite (p->temperature) && p->temperature > 0
+         && p->temperature <= 1e6,
+         "The temperature must be positive (got %g)", p->temperature);
+  RANGE (isfinite (p->alpha) && p->alpha > 0 && p->alpha <= 1e6,
+         "Alpha must be positive (got %g)", p->alpha);
+  RANGE (isfinite (p->style_strength) && p->style_strength >= 0
+         && p->style_strength <= 1e12,
+         "The style strength must be zero or positive (got %g)",
+         p->style_strength);
+  RANGE (isfinite (p->style_weight) && p->style_weight >= 0
+         && p->style_weight <= 1e30,
+         "The style weight must be zero or positive (got %g)", p->style_weight);
+  RANGE (isfinite (p->content_weight) && p->content_weight >= 0
+         && p->content_weight <= 1e30,
+         "The content weight must be zero or positive (got %g)",
+         p->content_weight);
+  RANGE (isfinite (p->tv_weight) && p->tv_weight >= 0 && p->tv_weight <= 1e12,
+         "The total-variation weight must be zero or positive (got %g)",
+         p->tv_weight);
+  RANGE (p->lbfgs_history >= 1 && p->lbfgs_history <= 1000,
+         "The L-BFGS history must be between 1 and 1000 (got %d)",
+         p->lbfgs_history);
+  RANGE (isfinite (p->learning_rate) && p->learning_rate > 0
+         && p->learning_rate <= 10,
+         "The learning rate must be positive (got %g)", p->learning_rate);
+  RANGE (isfinite (p->style_scale) && p->style_scale >= 0.05
+         && p->style_scale <= 8,
+         "The style scale must be between 0.05 and 8 (got %g)",
+         p->style_scale);
+  RANGE (p->preview_every >= 0, "preview_every must not be negative");
+
+  topo = swag_net_topology_new (p->backbone, p->pooling);
+  ok = check_layers (topo, p->style_layers, "Style layers", FALSE, error)
+       && check_layers (topo, p->content_layers, "Content layers", TRUE, error)
+       && check_layers (topo, p->smooth_layers, "Smoothed layers", TRUE, error);
+  swag_net_free (topo);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- JSON -- */
+
+char *
+swag_params_to_json (const SwagParams *p)
+{
+  JsonBuilder   *b = json_builder_new ();
+  JsonGenerator *g;
+  JsonNode      *root;
+  char          *s;
+
+#define STR(k, v) (json_builder_set_member_name (b, k), \
+                   json_builder_add_string_value (b, v))
+#define NUM(k, v) (json_builder_set_member_name (b, k), \
+                   json_builder_add_double_value (b, v))
+#define INT(k, v) (json_builder_set_member_name (b, k), \
+                   json_builder_add_int_value (b, v))
+#define BOOL(k, v) (json_builder_set_member_name (b, k), \
+                    json_builder_add_boolean_value (b, v))
+
+  json_builder_begin_object (b);
+  STR ("program", "swag-style");
+  STR ("version", swag_version ());
+  STR ("backbone", backbone_names[p->backbone]);
+  STR ("pooling", pooling_names[p->pooling]);
+  STR ("weights", p->weights ? p->weights : "random");
+  INT ("seed", (gint64) p->seed);
+  STR ("style-layers", p->style_layers ? p->style_layers
+                       : swag_default_style_layers (p->backbone));
+  STR ("content-layers", p->content_layers ? p->content_layers
+                         : swag_default_content_layers (p->backbone));
+  STR ("smoothing", smoothing_names[p->smoothing]);
+  STR ("smooth-layers", p->smooth_layers ? p->smooth_layers
+                        : swag_default_smooth_layers (p->backbone));
+  NUM ("temperature", p->temperature);
+  NUM ("alpha", p->alpha);
+  NUM ("style-strength", p->style_strength);
+  NUM ("style-weight", p->style_weight);
+  NUM ("content-weight", p->content_weight);
+  NUM ("tv-weight", p->tv_weight);
+  INT ("iterations", p->iterations);
+  INT ("size", p->size);
+  INT ("scales", p->scales);
+  STR ("optimizer", optimizer_names[p->optimizer]);
+  INT ("lbfgs-history", p->lbfgs_history);
+  NUM ("learning-rate", p->learning_rate);
+  STR ("init", init_names[p->init]);
+  BOOL ("preserve-colors", p->preserve_colors);
+  BOOL ("match-histogram", p->match_histogram);
+  NUM ("style-scale", p->style_scale);
+  json_builder_end_object (b);
+#undef STR
+#undef NUM
+#undef INT
+#undef BOOL
+
+  root = json_builder_get_root (b);
+  g = json_generator_new ();
+  json_generator_set_root (g, root);
+  s = json_generator_to_data (g, NULL);
+  json_node_unref (root);
+  g_object_unref (g);
+  g_object_unref (b);
+  return s;
+}

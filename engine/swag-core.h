@@ -1,0 +1,19 @@
+/* swag-core.h: small shared helpers of the engine. Internal.
+ * GPL-3.0-or-later. */
+#ifndef SWAG_CORE_H
+#define SWAG_CORE_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int      swag_cpu_count        (void);
+guint64  swag_memory_available (void);
+
+/* g_try_malloc of n floats with an overflow check; NULL with
+ * SWAG_ERROR_NO_MEMORY naming @what. Free with g_free. */
+gpointer swag_try_alloc_floats (gsize n, const char *what, GError **error);
+
+G_END_DECLS
+
+#endif /* SWAG_CORE_H */
