@@ -41,15 +41,31 @@ typedef struct
 
 struct _SwagNet
 {
-  SwagBackbone backbone;
-  SwagPooling  pooling;
-  char        *weights;   /* "random" or the file loaded */
-  guint64      seed;
-  SwagNode    *nodes;     /* topological order */
-  int          n_nodes;
-  float       *block;     /* every weight and bias, one allocation */
-  GStringChunk *strings;  /* node names */
+  SwagBackbone  backbone;
+  SwagPooling   pooling;
+  char         *weights;        /* "random" or the file loaded */
+  guint64       seed;
+  SwagNode     *nodes;          /* (n_nodes) topological order */
+  int           n_nodes;
+  float        *block;          /* every weight and bias, one allocation */
+  gsize         block_floats;
+  gsize        *weight_offsets; /* (n_nodes) CONV: weight offset in block;
+                                   its bias (out_c) follows the weight */
+  const char  **tap_names;      /* (2 * n_nodes) paper name, torchvision
+                                   name of node i's output, or NULL */
+  GStringChunk *strings;        /* names */
 };
+
+/* The nodes of @backbone without weights (block NULL): enough to check tap
+ * names and compute shapes. */
+SwagNet *swag_net_topology_new (SwagBackbone backbone, SwagPooling pooling);
+
+/* Allocates the zeroed weight block and points every conv into it. */
+gboolean swag_net_alloc_block  (SwagNet *net, GError **error);
+
+/* The paper's name of node @node's output if it has one, else torchvision's,
+ * else NULL. */
+const char *swag_net_tap_name  (const SwagNet *net, int node);
 
 /* Node index of tap @name (paper or torchvision name), or -1 with an error. */
 int      swag_net_find_tap   (const SwagNet *net, const char *name,
@@ -82,6 +98,13 @@ typedef gboolean (*SwagLayerFunc) (int node, gpointer user_data);
 guint64   swag_eval_bytes    (const SwagNet *net, int h, int w,
                               const int *taps, int n_taps,
                               gboolean backward);
+
+/* The activation arena of that plan and the most that is alive at one time
+ * (its lower bound): how well the packing does. */
+void      swag_eval_plan_stats (const SwagNet *net, int h, int w,
+                                const int *taps, int n_taps,
+                                gboolean backward, guint64 *arena_bytes,
+                                guint64 *live_peak_bytes);
 
 SwagEval *swag_eval_new      (const SwagNet *net, int h, int w,
                               const int *taps, int n_taps,
