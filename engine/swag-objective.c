@@ -1,2 +1,749 @@
-/* swag-objective.c: not written yet. GPL-3.0-or-later. */
-#include "swag.h"
+/* swag-objective.c: the style-transfer loss over the taps of a network and
+ * its gradient with respect to the image. GPL-3.0-or-later.
+ *
+ * Per tap, with S the smoothed activation (engine/README.md):
+ *   content = mean over elements of (S - S(P))^2
+ *   style   = mean over entries of (G(S) - A)^2,  G(S) = S S^T / (C * H * W)
+ * An alpha mask m (downsampled to the tap) weighs positions: the mean becomes
+ * a weighted mean and the Gram sum_p m_p s_p s_p^T / (C * sum_p m_p), so that
+ * transparent pixels neither count nor dilute the statistics. Without a mask
+ * these are exactly the unmasked definitions.
+ */
+#include "swag-objective.h"
+#include "swag-core.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct
+{
+  int       node;
+  int       eval_index;   /* index in the evaluation's taps */
+  SwagShape shape;
+  gboolean  smooth;
+  double    temperature;  /* softmax modes */
+  gboolean  has_content, has_style;
+  double    content_w, style_w;
+  float    *content_target; /* (c, h, w) S(P) */
+  float    *gram_target;    /* (c, c) A */
+  float    *mask;           /* (h, w) tap-resolution weights, or NULL */
+  double    mask_sum;
+  float    *s;              /* (c, h, w) smoothed, or NULL = the tap itself */
+  float    *ds;             /* (c, h, w) d/dS when smoothing */
+  float    *sm;             /* (c, h, w) masked S for the Gram, or NULL */
+  float    *g, *dg;         /* (c, c) */
+} Tap;
+
+struct _SwagObjective
+{
+  const SwagNet *net;
+  SwagSmoothing  smoothing;
+  double         alpha;
+  int            h, w;
+  Tap           *taps;
+  int            n_taps;
+  SwagEval      *eval;
+  SwagCtx        ctx;
+  double         tv_w;
+};
+
+/* ------------------------------------------------------------- helpers -- */
+
+static gsize
+shape_n (SwagShape s)
+{
+  return (gsize) s.c * s.h * s.w;
+}
+
+/* Parses a comma list into unique node indices appended to @nodes. */
+static gboolean
+parse_layers (const SwagNet *net, const char *list, GArray *nodes,
+              GError **error)
+{
+  char   **names = g_strsplit (list, ",", -1);
+  gboolean ok = TRUE;
+
+  for (int i = 0; ok && names[i]; i++)
+    {
+      char *name = g_strstrip (names[i]);
+      int   node;
+      if (!*name)
+        continue;
+      node = swag_net_find_tap (net, name, error);
+      if (node < 0)
+        ok = FALSE;
+      else
+        {
+          gboolean dup = FALSE;
+          for (guint k = 0; k < nodes->len; k++)
+            dup |= g_array_index (nodes, int, k) == node;
+          if (!dup)
+            g_array_append_val (nodes, node);
+        }
+    }
+  g_strfreev (names);
+  return ok;
+}
+
+static gboolean
+in_list (GArray *nodes, int node)
+{
+  for (guint k = 0; k < nodes->len; k++)
+    if (g_array_index (nodes, int, k) == node)
+      return TRUE;
+  return FALSE;
+}
+
+/* Box-average an (h, w) mask down to (th, tw); NULL stays NULL. */
+static float *
+downsample_mask (const float *m, int h, int w, int th, int tw, double *sum)
+{
+  float *out;
+
+  *sum = (double) th * tw;
+  if (!m)
+    return NULL;
+  out = g_new (float, (gsize) th * tw);
+  *sum = 0;
+  for (int y = 0; y < th; y++)
+    {
+      int y0 = (int) ((gint64) y * h / th);
+      int y1 = MAX (y0 + 1, (int) (((gint64) y + 1) * h / th));
+      for (int x = 0; x < tw; x++)
+        {
+          int    x0 = (int) ((gint64) x * w / tw);
+          int    x1 = MAX (x0 + 1, (int) (((gint64) x + 1) * w / tw));
+          double acc = 0;
+          for (int yy = y0; yy < y1; yy++)
+            for (int xx = x0; xx < x1; xx++)
+              acc += m[(gsize) yy * w + xx];
+          out[(gsize) y * tw + x] = (float) (acc / ((y1 - y0) * (x1 - x0)));
+          *sum += out[(gsize) y * tw + x];
+        }
+    }
+  return out;
+}
+
+void
+swag_smooth_apply (SwagCtx *ctx, SwagSmoothing mode, double t, double alpha,
+                const float *f, SwagShape sh, float *s)
+{
+  gsize n = shape_n (sh), hw = (gsize) sh.h * sh.w;
+
+  switch (mode)
+    {
+    case SWAG_SMOOTHING_SOFTMAX:
+    case SWAG_SMOOTHING_AUTO:
+      swag_softmax_all_forward (ctx, f, n, t, s);
+      break;
+    case SWAG_SMOOTHING_CHANNEL_SOFTMAX:
+      swag_softmax_channel_forward (ctx, f, sh.c, hw, t, s);
+      break;
+    case SWAG_SMOOTHING_SCALE:
+      for (gsize i = 0; i < n; i++)
+        s[i] = (float) (alpha * f[i]);
+      break;
+    case SWAG_SMOOTHING_NONE:
+      memcpy (s, f, n * sizeof (float));
+      break;
+    }
+}
+
+/* df += d smooth / dF applied to ds. */
+static void
+smooth_backward (SwagCtx *ctx, SwagSmoothing mode, double t, double alpha,
+                 const float *s, const float *ds, SwagShape sh, float *df)
+{
+  gsize n = shape_n (sh), hw = (gsize) sh.h * sh.w;
+
+  switch (mode)
+    {
+    case SWAG_SMOOTHING_SOFTMAX:
+    case SWAG_SMOOTHING_AUTO:
+      swag_softmax_all_backward (ctx, s, ds, n, t, df);
+      break;
+    case SWAG_SMOOTHING_CHANNEL_SOFTMAX:
+      swag_softmax_channel_backward (ctx, s, ds, sh.c, hw, t, df);
+      break;
+    case SWAG_SMOOTHING_SCALE:
+      swag_axpy (ctx, (float) alpha, ds, df, n);
+      break;
+    case SWAG_SMOOTHING_NONE:
+      swag_axpy (ctx, 1.0f, ds, df, n);
+      break;
+    }
+}
+
+/* G = sum_p m_p s_p s_p^T / (c * sum m) (plain Gram without a mask).
+ * @sm is (c, hw) scratch for the masked features when there is a mask. */
+static void
+masked_gram (SwagCtx *ctx, const float *s, SwagShape sh, const float *mask,
+             double mask_sum, float *sm, float *g)
+{
+  gsize hw = (gsize) sh.h * sh.w;
+
+  if (!mask)
+    {
+      swag_gram_forward (ctx, s, sh.c, hw, g);
+      return;
+    }
+  for (int c = 0; c < sh.c; c++)
+    for (gsize p = 0; p < hw; p++)
+      sm[c * hw + p] = s[c * hw + p] * sqrtf (mask[p]);
+  swag_gram_forward (ctx, sm, sh.c, hw, g);
+  {
+    /* The op divides by c*hw; the masked Gram wants c*sum(m). */
+    float k = (float) ((double) hw / MAX (mask_sum, 1e-12));
+    for (gsize i = 0; i < (gsize) sh.c * sh.c; i++)
+      g[i] *= k;
+  }
+}
+
+static void
+masked_gram_backward (SwagCtx *ctx, const float *s, SwagShape sh,
+                      const float *mask, double mask_sum, float *sm,
+                      float *dg, float *ds)
+{
+  gsize hw = (gsize) sh.h * sh.w;
+
+  if (!mask)
+    {
+      swag_gram_backward (ctx, s, dg, sh.c, hw, ds);
+      return;
+    }
+  {
+    float k = (float) ((double) hw / MAX (mask_sum, 1e-12));
+    gsize n = (gsize) sh.c * hw;
+    float *tmp;
+    for (gsize i = 0; i < (gsize) sh.c * sh.c; i++)
+      dg[i] *= k;
+    /* d/ds = sqrt(m) * d/dsm; sm holds s * sqrt(m) from the forward. */
+    tmp = g_new0 (float, n);
+    swag_gram_backward (ctx, sm, dg, sh.c, hw, tmp);
+    for (int c = 0; c < sh.c; c++)
+      for (gsize p = 0; p < hw; p++)
+        ds[c * hw + p] += tmp[c * hw + p] * sqrtf (mask[p]);
+    g_free (tmp);
+  }
+}
+
+/* Weighted mean of (a - b)^2 over (c, hw) with per-position weights. */
+static double
+masked_mse (SwagCtx *ctx, const float *a, const float *b, SwagShape sh,
+            const float *mask, double mask_sum)
+{
+  gsize  hw = (gsize) sh.h * sh.w;
+  double acc = 0;
+
+  if (!mask)
+    return swag_mse_forward (ctx, a, b, shape_n (sh));
+  for (int c = 0; c < sh.c; c++)
+    for (gsize p = 0; p < hw; p++)
+      {
+        double d = (double) a[c * hw + p] - b[c * hw + p];
+        acc += mask[p] * d * d;
+      }
+  return acc / (sh.c * MAX (mask_sum, 1e-12));
+}
+
+static void
+masked_mse_backward (SwagCtx *ctx, const float *a, const float *b,
+                     SwagShape sh, const float *mask, double mask_sum,
+                     double scale, float *da)
+{
+  gsize hw = (gsize) sh.h * sh.w;
+
+  if (!mask)
+    {
+      swag_mse_backward (ctx, a, b, shape_n (sh), scale, da);
+      return;
+    }
+  {
+    double k = 2.0 * scale / (sh.c * MAX (mask_sum, 1e-12));
+    for (int c = 0; c < sh.c; c++)
+      for (gsize p = 0; p < hw; p++)
+        da[c * hw + p] += (float) (k * mask[p]
+                                   * ((double) a[c * hw + p] - b[c * hw + p]));
+  }
+}
+
+static double
+mean_square (const float *x, gsize n)
+{
+  double acc = 0;
+  for (gsize i = 0; i < n; i++)
+    acc += (double) x[i] * x[i];
+  return acc / MAX (n, 1);
+}
+
+/* -------------------------------------------------------------- set up -- */
+
+static void
+tap_clear (Tap *t)
+{
+  g_free (t->content_target);
+  g_free (t->gram_target);
+  g_free (t->mask);
+  g_free (t->s);
+  g_free (t->ds);
+  g_free (t->sm);
+  g_free (t->g);
+  g_free (t->dg);
+}
+
+void
+swag_objective_free (SwagObjective *obj)
+{
+  if (!obj)
+    return;
+  for (int i = 0; i < obj->n_taps; i++)
+    tap_clear (&obj->taps[i]);
+  g_free (obj->taps);
+  swag_eval_free (obj->eval);
+  g_free (obj);
+}
+
+static SwagEval *
+eval_for (const SwagNet *net, const Tap *taps, int n_taps, int h, int w,
+          gboolean backward, int n_threads, GError **error)
+{
+  int      *nodes = g_new (int, n_taps);
+  SwagEval *ev;
+
+  for (int i = 0; i < n_taps; i++)
+    nodes[i] = taps[i].node;
+  ev = swag_eval_new (net, h, w, nodes, n_taps, backward, n_threads, error);
+  g_free (nodes);
+  return ev;
+}
+
+/* Style targets: the blended masked Grams of the smoothed activations of
+ * every style image, each at its own size. Auto temperatures come from the
+ * first style image's activations. */
+static gboolean
+compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
+                       const double *blend, int n_styles, int n_threads,
+                       SwagLayerFunc layer, gpointer data, GError **error)
+{
+  double total_blend = 0;
+
+  for (int k = 0; k < n_styles; k++)
+    total_blend += blend ? blend[k] : 1.0;
+  if (!(total_blend > 0))
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                   "The style blend weights must add up to more than 0");
+      return FALSE;
+    }
+
+  for (int k = 0; k < n_styles; k++)
+    {
+      const SwagPlanar *st = &styles[k];
+      double    share = (blend ? blend[k] : 1.0) / total_blend;
+      SwagEval *ev;
+      gboolean  ok = TRUE;
+
+      ev = eval_for (obj->net, obj->taps, obj->n_taps, st->h, st->w, FALSE,
+                     n_threads, error);
+      if (!ev)
+        return FALSE;
+      ok = swag_eval_forward (ev, st->rgb, layer, data, error);
+      for (int i = 0; ok && i < obj->n_taps; i++)
+        {
+          Tap        *t = &obj->taps[i];
+          SwagShape   sh = swag_eval_tap_shape (ev, i);
+          const float *f = swag_eval_tap (ev, i);
+          gsize       n = shape_n (sh), cc = (gsize) sh.c * sh.c;
+          float      *s, *sm, *g, *mask;
+          double      mask_sum;
+
+          if (t->smooth && obj->smoothing == SWAG_SMOOTHING_AUTO && k == 0)
+            {
+              double mean, std;
+              swag_mean_std (&obj->ctx, f, n, &mean, &std);
+              t->temperature = MAX (std, 1e-6);
+            }
+          if (!t->has_style)
+            continue;
+          s = swag_try_alloc_floats (n, "style features", error);
+          sm = swag_try_alloc_floats (n, "style features", error);
+          g = swag_try_alloc_floats (cc, "style Gram", error);
+          if (!s || !sm || !g)
+            {
+              g_free (s);
+              g_free (sm);
+              g_free (g);
+              ok = FALSE;
+              break;
+            }
+          swag_smooth_apply (&obj->ctx, t->smooth ? obj->smoothing
+                                               : SWAG_SMOOTHING_NONE,
+                          t->temperature, obj->alpha, f, sh, s);
+          mask = downsample_mask (st->mask, st->h, st->w, sh.h, sh.w,
+                                  &mask_sum);
+          if (mask && mask_sum <= 0)
+            {
+              g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                           "The style image is fully transparent");
+              ok = FALSE;
+            }
+          else
+            {
+              masked_gram (&obj->ctx, s, sh, mask, mask_sum, sm, g);
+              if (!t->gram_target)
+                t->gram_target = g_new0 (float, cc);
+              for (gsize e = 0; e < cc; e++)
+                t->gram_target[e] += (float) (share * g[e]);
+            }
+          g_free (mask);
+          g_free (s);
+          g_free (sm);
+          g_free (g);
+        }
+      swag_eval_free (ev);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+SwagObjective *
+swag_objective_new (const SwagNet *net, const SwagParams *params,
+                    const SwagPlanar *content, const SwagPlanar *styles,
+                    const double *blend, int n_styles, int n_threads,
+                    SwagLayerFunc layer, gpointer data, GError **error)
+{
+  SwagObjective *obj;
+  GArray  *style_nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray  *content_nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray  *smooth_nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray  *all = g_array_new (FALSE, FALSE, sizeof (int));
+  gboolean ok;
+  gboolean raw = params->style_weight > 0 || params->content_weight > 0;
+  int      n_style_taps, n_content_taps;
+
+  ok = parse_layers (net, params->style_layers ? params->style_layers
+                     : swag_default_style_layers (net->backbone),
+                     style_nodes, error)
+       && parse_layers (net, params->content_layers ? params->content_layers
+                        : swag_default_content_layers (net->backbone),
+                        content_nodes, error)
+       && parse_layers (net, params->smooth_layers ? params->smooth_layers
+                        : swag_default_smooth_layers (net->backbone),
+                        smooth_nodes, error);
+  if (ok && style_nodes->len == 0 && content_nodes->len == 0)
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                   "No style or content layer to optimise");
+      ok = FALSE;
+    }
+  if (ok && n_styles < 1 && style_nodes->len > 0)
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, "No style image");
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      g_array_free (style_nodes, TRUE);
+      g_array_free (content_nodes, TRUE);
+      g_array_free (smooth_nodes, TRUE);
+      g_array_free (all, TRUE);
+      return NULL;
+    }
+
+  /* Distinct taps in network order. */
+  for (int i = 0; i < net->n_nodes; i++)
+    if (in_list (style_nodes, i) || in_list (content_nodes, i))
+      g_array_append_val (all, i);
+
+  obj = g_new0 (SwagObjective, 1);
+  obj->net = net;
+  obj->smoothing = params->smoothing;
+  obj->alpha = params->alpha;
+  obj->h = content->h;
+  obj->w = content->w;
+  obj->ctx.n_threads = MAX (n_threads, 1);
+  obj->tv_w = params->tv_weight;
+  obj->n_taps = all->len;
+  obj->taps = g_new0 (Tap, obj->n_taps);
+  for (int i = 0; i < obj->n_taps; i++)
+    {
+      Tap *t = &obj->taps[i];
+      t->node = g_array_index (all, int, i);
+      t->eval_index = i;
+      t->has_style = in_list (style_nodes, t->node);
+      t->has_content = in_list (content_nodes, t->node);
+      t->smooth = params->smoothing != SWAG_SMOOTHING_NONE
+                  && in_list (smooth_nodes, t->node);
+      t->temperature = params->temperature;
+    }
+  n_style_taps = style_nodes->len;
+  n_content_taps = content_nodes->len;
+  g_array_free (style_nodes, TRUE);
+  g_array_free (content_nodes, TRUE);
+  g_array_free (smooth_nodes, TRUE);
+  g_array_free (all, TRUE);
+
+  obj->eval = eval_for (net, obj->taps, obj->n_taps, content->h, content->w,
+                        TRUE, n_threads, error);
+  if (!obj->eval)
+    goto fail;
+
+  if (n_style_taps > 0
+      && !compute_style_targets (obj, styles, blend, n_styles, n_threads,
+                                 layer, data, error))
+    goto fail;
+
+  /* Content targets, masks, working buffers. */
+  if (!swag_eval_forward (obj->eval, content->rgb, layer, data, error))
+    goto fail;
+  for (int i = 0; i < obj->n_taps; i++)
+    {
+      Tap        *t = &obj->taps[i];
+      SwagShape   sh = swag_eval_tap_shape (obj->eval, i);
+      gsize       n = shape_n (sh), cc = (gsize) sh.c * sh.c;
+      const float *f = swag_eval_tap (obj->eval, i);
+
+      t->shape = sh;
+      t->mask = downsample_mask (content->mask, content->h, content->w,
+                                 sh.h, sh.w, &t->mask_sum);
+      if (t->mask && t->mask_sum <= 0)
+        {
+          g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                       "The content image is fully transparent");
+          goto fail;
+        }
+      if (t->smooth)
+        {
+          t->s = swag_try_alloc_floats (n, "smoothed features", error);
+          t->ds = t->s ? swag_try_alloc_floats (n, "smoothed features", error)
+                       : NULL;
+          if (!t->ds)
+            goto fail;
+        }
+      if (t->mask && t->has_style)
+        {
+          t->sm = swag_try_alloc_floats (n, "masked features", error);
+          if (!t->sm)
+            goto fail;
+        }
+      if (t->has_style)
+        {
+          t->g = swag_try_alloc_floats (cc, "Gram matrix", error);
+          t->dg = t->g ? swag_try_alloc_floats (cc, "Gram matrix", error)
+                       : NULL;
+          if (!t->dg)
+            goto fail;
+        }
+      if (t->has_content)
+        {
+          t->content_target = swag_try_alloc_floats (n, "content features",
+                                                     error);
+          if (!t->content_target)
+            goto fail;
+          swag_smooth_apply (&obj->ctx, t->smooth ? obj->smoothing
+                                               : SWAG_SMOOTHING_NONE,
+                          t->temperature, obj->alpha, f, sh,
+                          t->content_target);
+        }
+
+      /* Weights: the paper's raw ones, or each term relative to its
+       * target's energy (a relative squared error), averaged over taps, so
+       * that one strength means the same for every backbone and size. */
+      if (raw)
+        {
+          t->content_w = params->content_weight;
+          t->style_w = params->style_weight;
+        }
+      else
+        {
+          if (t->has_content)
+            t->content_w = 1.0 / (n_content_taps
+                                  * MAX (mean_square (t->content_target, n),
+                                         1e-30));
+          if (t->has_style)
+            t->style_w = params->style_strength
+                         / (n_style_taps
+                            * MAX (mean_square (t->gram_target, cc), 1e-30));
+        }
+    }
+  return obj;
+
+fail:
+  swag_objective_free (obj);
+  return NULL;
+}
+
+/* -------------------------------------------------------------- access -- */
+
+int
+swag_objective_n_taps (const SwagObjective *obj)
+{
+  return obj->n_taps;
+}
+
+const char *
+swag_objective_tap_name (const SwagObjective *obj, int i)
+{
+  return swag_net_tap_name (obj->net, obj->taps[i].node);
+}
+
+gboolean
+swag_objective_has_content (const SwagObjective *obj, int i)
+{
+  return obj->taps[i].has_content;
+}
+
+gboolean
+swag_objective_has_style (const SwagObjective *obj, int i)
+{
+  return obj->taps[i].has_style;
+}
+
+double
+swag_objective_temperature (const SwagObjective *obj, int i)
+{
+  return obj->taps[i].smooth && obj->smoothing != SWAG_SMOOTHING_SCALE
+         ? obj->taps[i].temperature : 0.0;
+}
+
+void
+swag_objective_set_weights (SwagObjective *obj, const double *content_w,
+                            const double *style_w, double tv_w)
+{
+  for (int i = 0; i < obj->n_taps; i++)
+    {
+      obj->taps[i].content_w = content_w ? content_w[i] : 0;
+      obj->taps[i].style_w = style_w ? style_w[i] : 0;
+    }
+  obj->tv_w = tv_w;
+}
+
+/* ---------------------------------------------------------- evaluation -- */
+
+gboolean
+swag_objective_eval (SwagObjective *obj, const float *x, double *total,
+                     SwagLayerLoss *terms, float *grad, SwagLayerFunc layer,
+                     gpointer data, GError **error)
+{
+  SwagCtx *ctx = &obj->ctx;
+  double   sum = 0;
+
+  if (!swag_eval_forward (obj->eval, x, layer, data, error))
+    return FALSE;
+  if (grad)
+    swag_eval_zero_grad (obj->eval);
+
+  for (int i = 0; i < obj->n_taps; i++)
+    {
+      Tap         *t = &obj->taps[i];
+      SwagShape    sh = t->shape;
+      gsize        n = shape_n (sh), cc = (gsize) sh.c * sh.c;
+      const float *f = swag_eval_tap (obj->eval, i);
+      const float *s = f;
+      float       *ds = NULL;
+      double       lc = NAN, ls = NAN;
+
+      if (t->smooth)
+        {
+          swag_smooth_apply (ctx, obj->smoothing, t->temperature, obj->alpha, f,
+                          sh, t->s);
+          s = t->s;
+        }
+      if (grad)
+        {
+          ds = t->smooth ? t->ds : swag_eval_tap_grad (obj->eval, i);
+          if (t->smooth)
+            memset (ds, 0, n * sizeof (float));
+        }
+
+      if (t->has_content)
+        {
+          lc = masked_mse (ctx, s, t->content_target, sh, t->mask,
+                           t->mask_sum);
+          sum += t->content_w * lc;
+          if (ds && t->content_w != 0)
+            masked_mse_backward (ctx, s, t->content_target, sh, t->mask,
+                                 t->mask_sum, t->content_w, ds);
+        }
+      if (t->has_style)
+        {
+          masked_gram (ctx, s, sh, t->mask, t->mask_sum, t->sm, t->g);
+          ls = swag_mse_forward (ctx, t->g, t->gram_target, cc);
+          sum += t->style_w * ls;
+          if (ds && t->style_w != 0)
+            {
+              memset (t->dg, 0, cc * sizeof (float));
+              swag_mse_backward (ctx, t->g, t->gram_target, cc, t->style_w,
+                                 t->dg);
+              masked_gram_backward (ctx, s, sh, t->mask, t->mask_sum, t->sm,
+                                    t->dg, ds);
+            }
+        }
+      if (ds && t->smooth)
+        smooth_backward (ctx, obj->smoothing, t->temperature, obj->alpha,
+                         t->s, t->ds, sh, swag_eval_tap_grad (obj->eval, i));
+      if (terms)
+        {
+          terms[i].name = swag_net_tap_name (obj->net, t->node);
+          terms[i].content = lc;
+          terms[i].style = ls;
+        }
+    }
+
+  if (obj->tv_w > 0)
+    sum += obj->tv_w * swag_tv_forward (ctx, x, 3, obj->h, obj->w);
+
+  if (grad)
+    {
+      if (!swag_eval_backward (obj->eval, grad, layer, data, error))
+        return FALSE;
+      if (obj->tv_w > 0)
+        swag_tv_backward (ctx, x, 3, obj->h, obj->w, obj->tv_w, grad);
+    }
+  *total = sum;
+  return TRUE;
+}
+
+guint64
+swag_objective_bytes (const SwagNet *net, const SwagParams *params, int h,
+                      int w, int style_h, int style_w)
+{
+  GArray  *nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  SwagShape *shapes;
+  guint64  bytes = 0;
+  int      last = -1;
+
+  if (!parse_layers (net, params->style_layers ? params->style_layers
+                     : swag_default_style_layers (net->backbone), nodes, NULL)
+      || !parse_layers (net, params->content_layers ? params->content_layers
+                        : swag_default_content_layers (net->backbone), nodes,
+                        NULL))
+    {
+      g_array_free (nodes, TRUE);
+      return 0;
+    }
+  for (guint k = 0; k < nodes->len; k++)
+    last = MAX (last, g_array_index (nodes, int, k));
+  shapes = g_new (SwagShape, net->n_nodes);
+  if (last >= 0 && swag_net_shapes (net, h, w, last, shapes, NULL))
+    {
+      bytes += swag_eval_bytes (net, h, w, (int *) (void *) nodes->data,
+                                nodes->len, TRUE);
+      /* The style pass runs alone before the optimisation, but its buffers
+       * and the content pass's coexist briefly: count both. */
+      bytes += swag_eval_bytes (net, style_h, style_w,
+                                (int *) (void *) nodes->data, nodes->len,
+                                FALSE);
+      for (guint k = 0; k < nodes->len; k++)
+        {
+          SwagShape sh = shapes[g_array_index (nodes, int, k)];
+          guint64   n = (guint64) sh.c * sh.h * sh.w, cc = (guint64) sh.c * sh.c;
+          /* smoothed + its gradient + masked copy + content target, Grams */
+          bytes += 4 * (4 * n + 3 * cc);
+        }
+    }
+  g_free (shapes);
+  g_array_free (nodes, TRUE);
+  return bytes;
+}

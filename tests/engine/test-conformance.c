@@ -1,9 +1,326 @@
-/* Not written yet: reports no tests (a TAP skip). GPL-3.0-or-later. */
-#include <glib.h>
+/* test-conformance.c: the engine against PyTorch in float64
+ * (tests/reference/reference.json, made by make-reference.py): per-tap
+ * content and style terms, the style terms at the content image, the auto
+ * temperatures, the diagnostics of the content and style images, and sampled
+ * gradients with respect to the image, for every network and smoothing mode.
+ *
+ * Tolerances (the issue's): relative 1e-4 on loss terms and diagnostics
+ * (1e-3 for the softmax modes), relative L2 1e-3 over the sampled gradient
+ * entries. GPL-3.0-or-later. */
+#include "swag-net.h"
+#include "swag-objective.h"
+#include "swag-test-util.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#define GRAD_TOL 1e-3
+
+typedef struct
+{
+  JsonParser *parser;
+  JsonArray  *cases;
+  /* Networks are costly to make: one per (backbone, pooling, weights). */
+  GHashTable *nets;   /* char * -> SwagNet * */
+  char       *tmpdir;
+} Fixture;
+
+static Fixture fx;   /* test-program state, not the engine's */
+
+static SwagNet *
+get_net (const char *backbone, const char *pooling, const char *weights)
+{
+  char    *key = g_strdup_printf ("%s/%s/%s", backbone, pooling, weights);
+  SwagNet *net = g_hash_table_lookup (fx.nets, key);
+
+  if (!net)
+    {
+      SwagParams p;
+      GError    *error = NULL;
+      char      *path = NULL;
+
+      swag_params_init_defaults (&p);
+      p.backbone = swag_choice_parse (SWAG_CHOICE_BACKBONE, backbone, NULL);
+      p.pooling = swag_choice_parse (SWAG_CHOICE_POOLING, pooling, NULL);
+      p.seed = 2021;
+      if (strcmp (weights, "bn-perturbed") == 0)
+        {
+          /* Through a torchvision-style .safetensors file, so that batch-norm
+           * folding and the loader are what is tested. */
+          SwagNet *topo = swag_net_topology_new (p.backbone, p.pooling);
+          path = swag_test_write_state_dict (topo, 2021, TRUE, fx.tmpdir);
+          swag_net_free (topo);
+          p.weights = path;
+        }
+      net = swag_net_new (&p, &error);
+      g_assert_no_error (error);
+      g_free (path);
+      g_hash_table_insert (fx.nets, g_strdup (key), net);
+    }
+  g_free (key);
+  return net;
+}
+
+static char *
+join_list (JsonObject *c, const char *member)
+{
+  JsonArray *a = json_object_get_array_member (c, member);
+  GString   *s = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    g_string_append_printf (s, "%s%s", i ? "," : "",
+                            json_array_get_string_element (a, i));
+  return g_string_free (s, FALSE);
+}
+
+static void
+check_rel (const char *what, const char *tap, double got, double want,
+           double tol)
+{
+  double rel = fabs (got - want) / MAX (fabs (want), 1e-300);
+
+  if (!(rel <= tol))
+    g_test_fail_printf ("%s at %s: engine %.10g, reference %.10g, relative "
+                        "error %.2e > %.0e", what, tap, got, want, rel, tol);
+}
+
+static SwagImage *
+planar_image (const float *rgb, int w, int h)
+{
+  SwagImage *im = swag_image_new (w, h, NULL);
+  gsize      n = (gsize) w * h;
+
+  for (gsize p = 0; p < n; p++)
+    {
+      for (int c = 0; c < 3; c++)
+        im->data[4 * p + c] = rgb[c * n + p];
+      im->data[4 * p + 3] = 1.0f;
+    }
+  return im;
+}
+
+static void
+check_grad (SwagObjective *obj, JsonObject *c, const float *x, gsize n,
+            const char *weights_member, const char *grad_member,
+            gboolean content)
+{
+  JsonObject *wobj = json_object_get_object_member (c, weights_member);
+  JsonObject *g = json_object_get_object_member (c, grad_member);
+  JsonArray  *idx = json_object_get_array_member (g, "indices");
+  JsonArray  *val = json_object_get_array_member (g, "values");
+  int         nt = swag_objective_n_taps (obj);
+  double     *cw = g_new0 (double, nt), *sw = g_new0 (double, nt);
+  float      *grad = g_new (float, n), *got;
+  double     *want, total, rel;
+  guint       m = json_array_get_length (idx);
+  GError     *error = NULL;
+
+  for (int i = 0; i < nt; i++)
+    {
+      const char *name = swag_objective_tap_name (obj, i);
+      double      wv = json_object_has_member (wobj, name)
+                       ? json_object_get_double_member (wobj, name) : 0;
+      if (content)
+        cw[i] = wv;
+      else
+        sw[i] = wv;
+    }
+  swag_objective_set_weights (obj, cw, sw, 0);
+  g_assert_true (swag_objective_eval (obj, x, &total, NULL, grad, NULL, NULL,
+                                      &error));
+  g_assert_no_error (error);
+
+  got = g_new (float, m);
+  want = g_new (double, m);
+  for (guint k = 0; k < m; k++)
+    {
+      gint64 i = json_array_get_int_element (idx, k);
+      g_assert_cmpint (i, <, (gint64) n);
+      got[k] = grad[i];
+      want[k] = json_array_get_double_element (val, k);
+    }
+  rel = swag_test_rel_l2 (got, want, m);
+  g_test_message ("%s: relative L2 %.2e over %u entries", grad_member, rel, m);
+  if (!(rel <= GRAD_TOL))
+    g_test_fail_printf ("%s: relative L2 error %.2e > %.0e", grad_member, rel,
+                        GRAD_TOL);
+  g_free (got);
+  g_free (want);
+  g_free (grad);
+  g_free (cw);
+  g_free (sw);
+}
+
+static void
+check_diag (SwagNet *net, const SwagParams *p, const float *image_rgb,
+            const float *style_rgb, int w, int h, JsonObject *taps,
+            const char *member, double tol)
+{
+  SwagImage    *im = planar_image (image_rgb, w, h);
+  SwagImage    *st = planar_image (style_rgb, w, h);
+  SwagTapStats *stats;
+  int           n;
+  GError       *error = NULL;
+
+  stats = swag_diagnose (net, im, st, p, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, (int) json_object_get_size (taps));
+  for (int i = 0; i < n; i++)
+    {
+      JsonObject *t = json_object_get_object_member (taps, stats[i].name);
+      JsonObject *d;
+      g_assert_nonnull (t);
+      double      ent;
+      d = json_object_get_object_member (t, member);
+      check_rel (member, stats[i].name, stats[i].max_activation,
+                 json_object_get_double_member (d, "max_activation"), tol);
+      check_rel (member, stats[i].name, stats[i].max_gram,
+                 json_object_get_double_member (d, "max_gram"), tol);
+      /* An entropy in [0, 1]: relative where it is not tiny; a saturated
+       * softmax gives 1e-16, where only an absolute bound means anything. */
+      ent = json_object_get_double_member (d, "gram_entropy");
+      if (fabs (stats[i].gram_entropy - ent) > 1e-9)
+        check_rel (member, stats[i].name, stats[i].gram_entropy, ent, tol);
+    }
+  g_free (stats);
+  swag_image_free (im);
+  swag_image_free (st);
+}
+
+static void
+test_case (gconstpointer data)
+{
+  JsonObject *c = json_array_get_object_element (fx.cases,
+                                                 GPOINTER_TO_UINT (data));
+  const char *smoothing = json_object_get_string_member (c, "smoothing");
+  int         w = json_object_get_int_member (c, "width");
+  int         h = json_object_get_int_member (c, "height");
+  gsize       n = (gsize) 3 * w * h;
+  gboolean    softmax = strstr (smoothing, "softmax") || !strcmp (smoothing, "auto");
+  double      tol = softmax ? 1e-3 : 1e-4;
+  SwagNet    *net = get_net (json_object_get_string_member (c, "backbone"),
+                             json_object_get_string_member (c, "pooling"),
+                             json_object_get_string_member (c, "weights"));
+  float      *content = swag_test_load_f32 (json_object_get_string_member (c, "content"), n);
+  float      *style = swag_test_load_f32 (json_object_get_string_member (c, "style"), n);
+  float      *x = swag_test_load_f32 (json_object_get_string_member (c, "input"), n);
+  char       *sl = join_list (c, "style_layers"), *cl = join_list (c, "content_layers");
+  char       *ml = join_list (c, "smooth_layers");
+  JsonObject *taps = json_object_get_object_member (c, "taps");
+  SwagPlanar  cp = { content, NULL, h, w }, sp = { style, NULL, h, w };
+  SwagParams  p;
+  SwagObjective *obj;
+  SwagLayerLoss *terms;
+  double      total;
+  GError     *error = NULL;
+
+  swag_params_init_defaults (&p);
+  p.backbone = swag_net_backbone (net);
+  p.pooling = net->pooling;
+  p.smoothing = swag_choice_parse (SWAG_CHOICE_SMOOTHING, smoothing, &error);
+  g_assert_no_error (error);
+  p.temperature = json_object_get_double_member (c, "temperature");
+  p.alpha = json_object_get_double_member (c, "alpha");
+  p.style_layers = sl;
+  p.content_layers = cl;
+  p.smooth_layers = ml;
+  p.size = MAX (w, h);
+
+  obj = swag_objective_new (net, &p, &cp, &sp, NULL, 1, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (swag_objective_n_taps (obj), ==, (int) json_object_get_size (taps));
+  terms = g_new0 (SwagLayerLoss, swag_objective_n_taps (obj));
+
+  /* Terms at x, auto temperatures. */
+  g_assert_true (swag_objective_eval (obj, x, &total, terms, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < swag_objective_n_taps (obj); i++)
+    {
+      JsonObject *t = json_object_get_object_member (taps, terms[i].name);
+      JsonNode   *tn;
+      g_assert_nonnull (t);
+      tn = json_object_get_member (t, "content");
+      if (JSON_NODE_HOLDS_NULL (tn))
+        g_assert_true (isnan (terms[i].content));
+      else
+        check_rel ("content", terms[i].name, terms[i].content,
+                   json_node_get_double (tn), tol);
+      tn = json_object_get_member (t, "style");
+      if (JSON_NODE_HOLDS_NULL (tn))
+        g_assert_true (isnan (terms[i].style));
+      else
+        check_rel ("style", terms[i].name, terms[i].style,
+                   json_node_get_double (tn), tol);
+      tn = json_object_get_member (t, "temperature");
+      if (!JSON_NODE_HOLDS_NULL (tn))
+        check_rel ("temperature", terms[i].name,
+                   swag_objective_temperature (obj, i),
+                   json_node_get_double (tn), 1e-4);
+    }
+
+  /* Style terms at the content image (where the report's iteration 0 is). */
+  g_assert_true (swag_objective_eval (obj, content, &total, terms, NULL, NULL, NULL, &error));
+  for (int i = 0; i < swag_objective_n_taps (obj); i++)
+    {
+      JsonObject *t = json_object_get_object_member (taps, terms[i].name);
+      JsonNode   *tn = json_object_get_member (t, "style_at_content");
+      if (!JSON_NODE_HOLDS_NULL (tn))
+        check_rel ("style at content", terms[i].name, terms[i].style,
+                   json_node_get_double (tn), tol);
+      if (!JSON_NODE_HOLDS_NULL (json_object_get_member (t, "content")))
+        g_assert_cmpfloat (terms[i].content, ==, 0.0);
+    }
+
+  check_grad (obj, c, x, n, "weights_content", "grad_content", TRUE);
+  check_grad (obj, c, x, n, "weights_style", "grad_style", FALSE);
+
+  check_diag (net, &p, content, style, w, h, taps, "diag_content", tol);
+  check_diag (net, &p, style, style, w, h, taps, "diag_style", tol);
+
+  g_free (terms);
+  swag_objective_free (obj);
+  g_free (content);
+  g_free (style);
+  g_free (x);
+  g_free (sl);
+  g_free (cl);
+  g_free (ml);
+}
 
 int
 main (int argc, char **argv)
 {
+  char   *path = g_build_filename (SWAG_SOURCE_DIR, "tests", "reference",
+                                   "reference.json", NULL);
+  GError *error = NULL;
+  int     rc;
+
   g_test_init (&argc, &argv, NULL);
-  return g_test_run ();
+  swag_set_threads (1);
+  fx.parser = json_parser_new ();
+  json_parser_load_from_file (fx.parser, path, &error);
+  g_assert_no_error (error);
+  fx.cases = json_object_get_array_member (
+      json_node_get_object (json_parser_get_root (fx.parser)), "cases");
+  fx.nets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                   (GDestroyNotify) swag_net_free);
+  fx.tmpdir = swag_test_mkdtemp ();
+
+  for (guint i = 0; i < json_array_get_length (fx.cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (fx.cases, i);
+      char *name = g_strdup_printf ("/conformance/%s",
+                                    json_object_get_string_member (c, "id"));
+      g_test_add_data_func (name, GUINT_TO_POINTER (i), test_case);
+      g_free (name);
+    }
+  rc = g_test_run ();
+
+  g_hash_table_unref (fx.nets);
+  swag_test_rmdir (fx.tmpdir);
+  g_free (fx.tmpdir);
+  g_object_unref (fx.parser);
+  g_free (path);
+  return rc;
 }
