@@ -1,9 +1,317 @@
-/* Not written yet: reports no tests (a TAP skip). GPL-3.0-or-later. */
-#include <glib.h>
+/* test-transfer.c: the transfer driver: it lowers the loss, honours the
+ * evaluation budget and the scales, cancels between layers with a partial
+ * image, keeps alpha and colours, is deterministic, refuses what it cannot
+ * do. Small random networks and images keep it quick. GPL-3.0-or-later. */
+#include "swag.h"
+#include "swag-rng.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A smooth test picture with an alpha pattern when @alpha. */
+static SwagImage *
+picture (int w, int h, guint64 seed, gboolean alpha)
+{
+  SwagImage *im = swag_image_new (w, h, NULL);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float *px = im->data + 4 * ((gsize) y * w + x);
+        double u = (double) x / w, v = (double) y / h;
+        px[0] = (float) (0.5 + 0.4 * sin (6 * u + seed));
+        px[1] = (float) (0.5 + 0.4 * cos (5 * v + 2 * seed));
+        px[2] = (float) (0.3 + 0.3 * swag_rng_uniform (seed, 9, (gsize) y * w + x));
+        px[3] = alpha ? (x < w / 3 ? 0.0f : x < w / 2 ? 0.5f : 1.0f) : 1.0f;
+      }
+  return im;
+}
+
+static void
+small_params (SwagParams *p)
+{
+  swag_params_init_defaults (p);
+  p->backbone = SWAG_BACKBONE_VGG19;
+  p->style_layers = "relu1_1,relu2_1,relu3_1";
+  p->content_layers = "relu2_1";
+  p->size = 48;
+  p->scales = 2;
+  p->iterations = 12;
+}
+
+typedef struct
+{
+  int     evals, layers, layers_after_cancel, messages;
+  int     cancel_at_eval;       /* ask to cancel at the first layer after
+                                   this many evaluations; -1 never */
+  gboolean cancelled;
+  int     last_scale, scales_seen[8];
+  double  first_total, last_total;   /* of the last scale seen */
+  double  min_total;
+  int     iterations[256];
+  int     previews;
+} Watch;
+
+static gboolean
+watch (const SwagProgress *p, gpointer data)
+{
+  Watch *w = data;
+
+  switch (p->kind)
+    {
+    case SWAG_PROGRESS_EVALUATION:
+      if (w->evals < 256)
+        w->iterations[w->evals] = p->iteration;
+      if (w->evals == 0 || p->scale != w->last_scale)
+        w->first_total = w->min_total = p->total;
+      w->last_scale = p->scale;
+      w->last_total = p->total;
+      w->min_total = MIN (w->min_total, p->total);
+      w->evals++;
+      w->scales_seen[p->scale]++;
+      g_assert_cmpint (p->n_layers, >, 0);
+      g_assert_nonnull (p->layers[0].name);
+      if (p->image)
+        {
+          w->previews++;
+          g_assert_cmpint (p->image->width, ==, p->width);
+        }
+      break;
+    case SWAG_PROGRESS_LAYER:
+      w->layers++;
+      if (w->cancelled)
+        w->layers_after_cancel++;
+      if (w->cancel_at_eval >= 0 && w->evals >= w->cancel_at_eval)
+        w->cancelled = TRUE;
+      break;
+    case SWAG_PROGRESS_MESSAGE:
+      w->messages++;
+      break;
+    }
+  return !w->cancelled;
+}
+
+static SwagImage *
+run (const SwagParams *p, SwagImage *content, SwagImage *style, Watch *w,
+     SwagImage **partial, GError **error)
+{
+  SwagNet   *net = swag_net_new (p, error);
+  SwagImage *out;
+  const SwagImage *styles[1] = { style };
+
+  g_assert_nonnull (net);
+  out = swag_transfer_run (net, content, styles, NULL, 1, p, watch, w, partial,
+                           error);
+  swag_net_free (net);
+  return out;
+}
+
+static void
+test_runs (void)
+{
+  SwagParams p;
+  SwagImage *content = picture (64, 48, 1, FALSE), *style = picture (50, 50, 2, FALSE);
+  Watch      w = { 0 };
+  GError    *error = NULL;
+  SwagImage *out;
+
+  small_params (&p);
+  w.cancel_at_eval = -1;
+  out = run (&p, content, style, &w, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (out);
+  g_assert_cmpint (out->width, ==, 64);
+  g_assert_cmpint (out->height, ==, 48);
+  /* every evaluation reported once, numbered from 0 over all scales */
+  g_assert_cmpint (w.evals, ==, p.iterations);
+  for (int i = 0; i < w.evals; i++)
+    g_assert_cmpint (w.iterations[i], ==, i);
+  g_assert_cmpint (w.scales_seen[0], >, 0);
+  g_assert_cmpint (w.scales_seen[1], >, 0);
+  /* the objective went down within the last scale */
+  g_test_message ("last scale: first %.4g, best %.4g", w.first_total, w.min_total);
+  g_assert_cmpfloat (w.min_total, <, 0.9 * w.first_total);
+  for (gsize i = 0; i < (gsize) 64 * 48 * 4; i++)
+    g_assert_true (isfinite (out->data[i]) && out->data[i] >= 0
+                   && out->data[i] <= 1);
+  /* it changed the picture */
+  {
+    double diff = 0;
+    for (gsize i = 0; i < (gsize) 64 * 48 * 4; i++)
+      diff += fabs (out->data[i] - content->data[i]);
+    g_assert_cmpfloat (diff / (64 * 48 * 3), >, 1e-3);
+  }
+  swag_image_free (out);
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
+static void
+test_deterministic (void)
+{
+  SwagParams p;
+  SwagImage *content = picture (40, 40, 3, TRUE), *style = picture (40, 30, 4, FALSE);
+  SwagImage *a, *b;
+  Watch      w = { 0 };
+
+  small_params (&p);
+  p.init = SWAG_INIT_NOISE;
+  w.cancel_at_eval = -1;
+  a = run (&p, content, style, &w, NULL, NULL);
+  b = run (&p, content, style, &w, NULL, NULL);
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpint (memcmp (a->data, b->data, (gsize) 40 * 40 * 4 * sizeof (float)), ==, 0);
+  /* alpha passes through untouched */
+  for (gsize i = 0; i < (gsize) 40 * 40; i++)
+    g_assert_cmpfloat (a->data[4 * i + 3], ==, content->data[4 * i + 3]);
+  swag_image_free (a);
+  swag_image_free (b);
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
+static void
+test_cancel (void)
+{
+  SwagParams p;
+  SwagImage *content = picture (48, 48, 5, FALSE), *style = picture (48, 48, 6, FALSE);
+  SwagImage *partial = NULL, *out;
+  Watch      w = { 0 };
+  GError    *error = NULL;
+
+  small_params (&p);
+  w.cancel_at_eval = 5;
+  out = run (&p, content, style, &w, &partial, &error);
+  g_assert_null (out);
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_CANCELLED);
+  g_clear_error (&error);
+  /* At most one more layer after the callback asked to stop. */
+  g_test_message ("layers %d, after cancel %d, evaluations %d", w.layers,
+                  w.layers_after_cancel, w.evals);
+  g_assert_cmpint (w.layers_after_cancel, <=, 1);
+  g_assert_cmpint (w.evals, ==, 5);
+  g_assert_nonnull (partial);
+  g_assert_cmpint (partial->width, ==, 48);
+  swag_image_free (partial);
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
+static void
+test_preserve_colours (void)
+{
+  SwagParams p;
+  SwagImage *content = picture (48, 32, 7, FALSE), *style = picture (48, 48, 8, FALSE);
+  SwagImage *out;
+  Watch      w = { 0 };
+  double     worst = 0;
+
+  small_params (&p);
+  p.preserve_colors = TRUE;
+  p.style_strength = 100;
+  w.cancel_at_eval = -1;
+  out = run (&p, content, style, &w, NULL, NULL);
+  g_assert_nonnull (out);
+  /* Chroma (Cb, Cr) is the content's, where nothing clipped. */
+  for (gsize i = 0; i < (gsize) 48 * 32; i++)
+    {
+      const float *a = out->data + 4 * i, *c = content->data + 4 * i;
+      double cb_o = -0.168736 * a[0] - 0.331264 * a[1] + 0.5 * a[2];
+      double cb_c = -0.168736 * c[0] - 0.331264 * c[1] + 0.5 * c[2];
+      gboolean clipped = FALSE;
+      for (int k = 0; k < 3; k++)
+        clipped |= a[k] <= 0.0f || a[k] >= 1.0f;
+      if (!clipped)
+        worst = MAX (worst, fabs (cb_o - cb_c));
+    }
+  g_assert_cmpfloat (worst, <, 1e-4);
+  swag_image_free (out);
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
+static void
+test_refusals (void)
+{
+  SwagParams p;
+  SwagImage *content = picture (48, 48, 9, FALSE), *tiny = picture (8, 200, 9, FALSE);
+  SwagImage *clear = picture (48, 48, 10, FALSE);
+  SwagImage *out;
+  Watch      w = { 0 };
+  GError    *error = NULL;
+
+  w.cancel_at_eval = -1;
+  small_params (&p);
+  out = run (&p, content, tiny, &w, NULL, &error);
+  g_assert_null (out);
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "at least"));
+  g_clear_error (&error);
+
+  out = run (&p, tiny, content, &w, NULL, &error);
+  g_assert_null (out);
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
+  g_clear_error (&error);
+
+  for (gsize i = 0; i < (gsize) 48 * 48; i++)
+    clear->data[4 * i + 3] = 0;
+  out = run (&p, content, clear, &w, NULL, &error);
+  g_assert_null (out);
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "transparent"));
+  g_clear_error (&error);
+
+  p.iterations = 0;
+  g_assert_false (swag_params_validate (&p, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* A run that cannot fit is refused before any work, with a size that fits. */
+  small_params (&p);
+  p.size = 512;
+  p.memory_limit = 300u << 20;
+  {
+    SwagEstimate est;
+    g_assert_false (swag_transfer_estimate (&p, 2000, 1500, 800, 600, &est, &error));
+    g_assert_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "would fit"));
+    g_assert_cmpint (est.fitting_size, >, 16);
+    g_assert_cmpint (est.fitting_size, <, 512);
+    g_clear_error (&error);
+    p.size = est.fitting_size;
+    g_assert_true (swag_transfer_estimate (&p, 2000, 1500, 800, 600, &est, &error));
+    g_assert_cmpuint (est.peak_bytes, <=, p.memory_limit);
+  }
+
+  /* NaN pixels do not make a NaN image. */
+  small_params (&p);
+  content->data[0] = NAN;
+  content->data[5] = INFINITY;
+  out = run (&p, content, clear, &w, NULL, &error);  /* clear is still clear */
+  g_assert_null (out);
+  g_clear_error (&error);
+  out = run (&p, content, content, &w, NULL, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < (gsize) 48 * 48 * 4; i++)
+    g_assert_true (isfinite (out->data[i]));
+  swag_image_free (out);
+
+  swag_image_free (content);
+  swag_image_free (tiny);
+  swag_image_free (clear);
+}
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  swag_set_threads (1);
+  g_test_add_func ("/transfer/runs", test_runs);
+  g_test_add_func ("/transfer/deterministic", test_deterministic);
+  g_test_add_func ("/transfer/cancel", test_cancel);
+  g_test_add_func ("/transfer/preserve-colours", test_preserve_colours);
+  g_test_add_func ("/transfer/refusals", test_refusals);
   return g_test_run ();
 }
