@@ -224,6 +224,25 @@ property_list (const char *const *names)
   return g_list_reverse (list);
 }
 
+/* Doubles whose useful values are small: GIMP picks the digits and steps
+ * of a spin button from the argument's range, which would show 0.001 as
+ * "0.0" and step by 1. */
+typedef struct
+{
+  const char *name;
+  int         digits;
+  double      step;
+} FineSpin;
+
+static const FineSpin fine_spins[] =
+{
+  { "temperature",    3, 0.1    },
+  { "style-strength", 2, 0.1    },
+  { "tv-weight",      5, 0.0001 },
+  { "alpha",          5, 0.0001 },
+  { "learning-rate",  4, 0.001  },
+};
+
 /* A plain dialog of every argument, in two columns, until the real one
  * (ui/) comes. */
 static gboolean
@@ -238,6 +257,23 @@ run_dialog (GimpProcedure       *procedure,
 
   dialog = gimp_procedure_dialog_new (procedure, config,
                                       _("SWAG Style Transfer"));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fine_spins); i++)
+    {
+      GtkWidget *spin;
+
+      spin = gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
+                                               fine_spins[i].name,
+                                               G_TYPE_NONE);
+      if (GIMP_IS_LABEL_SPIN (spin))
+        {
+          gimp_label_spin_set_digits (GIMP_LABEL_SPIN (spin),
+                                      fine_spins[i].digits);
+          gimp_label_spin_set_increments (GIMP_LABEL_SPIN (spin),
+                                          fine_spins[i].step,
+                                          10 * fine_spins[i].step);
+        }
+    }
 
   for (int i = 0; i < 2; i++)
     {
