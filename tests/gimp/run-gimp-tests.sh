@@ -55,6 +55,7 @@ if command -v gimp-console-3.0 >/dev/null 2>&1 &&
   tsrc=$here
 else
   mode=root
+  [ "$(id -u)" = 0 ] || skip "no GIMP 3 on this host, and the Debian 13 root needs root (chroot)"
   root=$("$src/tools/gimp-root.sh") ||
     skip "no GIMP 3 on this host and no Debian 13 root (tools/gimp-root.sh, above)"
   # One work folder per build folder, so that builds do not collide.
