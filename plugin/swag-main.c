@@ -245,14 +245,24 @@ static const FineSpin fine_spins[] =
 
 /* A plain dialog of every argument, in two columns, until the real one
  * (ui/) comes. */
-static gboolean
-run_dialog (GimpProcedure       *procedure,
-            GimpProcedureConfig *config)
+static GimpPDBStatusType
+run_dialog (GimpProcedure        *procedure,
+            GimpProcedureConfig  *config,
+            GError              **error)
 {
   GtkWidget *dialog;
   GtkWidget *columns;
   gboolean   run;
 
+  /* gimp_ui_init() exits the plug-in when there is no display, e.g. an
+   * interactive call from gimp-console. */
+  if (! gtk_init_check (NULL, NULL))
+    {
+      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                   _("The dialog needs a display. Without one, call the "
+                     "procedure with RUN-NONINTERACTIVE."));
+      return GIMP_PDB_CALLING_ERROR;
+    }
   gimp_ui_init (PLUG_IN_BINARY);
 
   dialog = gimp_procedure_dialog_new (procedure, config,
@@ -297,7 +307,7 @@ run_dialog (GimpProcedure       *procedure,
   run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
   gtk_widget_destroy (dialog);
 
-  return run;
+  return run ? GIMP_PDB_SUCCESS : GIMP_PDB_CANCEL;
 }
 
 typedef struct
@@ -510,9 +520,13 @@ swag_style_run (GimpProcedure        *procedure,
   if (run_mode != GIMP_RUN_NONINTERACTIVE)
     swag_plugin_restore_style_layers (config);
 
-  if (run_mode == GIMP_RUN_INTERACTIVE && ! run_dialog (procedure, config))
-    return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL,
-                                             NULL);
+  if (run_mode == GIMP_RUN_INTERACTIVE)
+    {
+      GimpPDBStatusType status = run_dialog (procedure, config, &error);
+
+      if (status != GIMP_PDB_SUCCESS)
+        return gimp_procedure_new_return_values (procedure, status, error);
+    }
 
   swag_plugin_remember_style_layers (config);
 

@@ -66,6 +66,15 @@
               '("style-layer"))
 (unchanged "Repeat without last values")
 
+; The dialog without a display (gimp-console).
+(expect-error "an interactive call without a display"
+              (lambda ()
+                (plug-in-swag-style-transfer #:run-mode RUN-INTERACTIVE
+                                             #:image img
+                                             #:drawables (vector content)))
+              '("display"))
+(unchanged "an interactive call without a display")
+
 ; An indexed image.
 (define indexed (load-image "photo.png"))
 (gimp-image-convert-indexed indexed CONVERT-DITHER-NONE
