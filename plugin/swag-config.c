@@ -86,12 +86,13 @@ choice_label (const char *name)
   return name;
 }
 
-/* A GimpChoice whose ids are the engine's enum values. */
+/* Adds the engine's names for @which to @choice, with the engine's enum
+ * values as ids. */
 static GimpChoice *
-engine_choice (SwagChoice which)
+add_engine_names (GimpChoice *choice,
+                  SwagChoice  which)
 {
-  GimpChoice        *choice = gimp_choice_new ();
-  const char *const *names  = swag_choice_names (which);
+  const char *const *names = swag_choice_names (which);
 
   for (int i = 0; names && names[i]; i++)
     gimp_choice_add (choice, names[i], i, choice_label (names[i]), NULL);
@@ -121,7 +122,8 @@ add_engine_choice (GimpProcedure *procedure,
                    int            default_value)
 {
   gimp_procedure_add_choice_argument (procedure, name, nick, blurb,
-                                      engine_choice (which),
+                                      add_engine_names (gimp_choice_new (),
+                                                        which),
                                       engine_choice_name (which, default_value),
                                       G_PARAM_READWRITE);
 }
@@ -156,12 +158,7 @@ swag_plugin_add_arguments (GimpProcedure *procedure)
   if (swag_choice_parse (SWAG_CHOICE_PRESET, PRESET_NONE, NULL) < 0)
     gimp_choice_add (presets, PRESET_NONE, -1, _("None"),
                      _("Use the arguments as given"));
-  {
-    const char *const *names = swag_choice_names (SWAG_CHOICE_PRESET);
-
-    for (int i = 0; names && names[i]; i++)
-      gimp_choice_add (presets, names[i], i, choice_label (names[i]), NULL);
-  }
+  add_engine_names (presets, SWAG_CHOICE_PRESET);
   gimp_procedure_add_choice_argument (procedure, "preset",
                                       _("_Preset"),
                                       _("A set of settings (the paper's, or "
