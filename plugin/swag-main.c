@@ -1,0 +1,553 @@
+/* swag-style: a GIMP 3 plug-in that stylises layers with the style of
+ * another layer by neural style transfer with SWAG-smoothed activations.
+ *
+ * This file registers the procedure and runs it: check the input, read the
+ * settings, compute every result with the engine, and only then touch the
+ * image, in one undo group. GIMP cancels a plug-in by closing it, so a
+ * cancelled run leaves the image as it was.
+ *
+ * Copyright (C) 2026 the swag-style authors.
+ *
+ * This program is free software: you can redistribute it and/or modify
+ * it under the terms of the GNU General Public License as published by
+ * the Free Software Foundation; either version 3 of the License, or
+ * (at your option) any later version.
+ *
+ * This program is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+ * GNU General Public License for more details.
+ *
+ * You should have received a copy of the GNU General Public License
+ * along with this program.  If not, see <https://www.gnu.org/licenses/>.
+ */
+#include <string.h>
+
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+#include <glib/gi18n-lib.h>
+
+#include "swag.h"
+#include "swag-config.h"
+#include "swag-layer.h"
+
+#define PLUG_IN_PROC   "plug-in-swag-style-transfer"
+#define PLUG_IN_BINARY "swag-style"
+
+/* At most this many progress updates a second: each is a round trip to
+ * GIMP. */
+#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
+
+typedef struct _SwagStyle      SwagStyle;
+typedef struct _SwagStyleClass SwagStyleClass;
+
+struct _SwagStyle
+{
+  GimpPlugIn parent_instance;
+};
+
+struct _SwagStyleClass
+{
+  GimpPlugInClass parent_class;
+};
+
+#define SWAG_STYLE_TYPE (swag_style_get_type ())
+
+GType swag_style_get_type (void) G_GNUC_CONST;
+
+static GList          *swag_style_query_procedures (GimpPlugIn           *plug_in);
+static GimpProcedure  *swag_style_create_procedure (GimpPlugIn           *plug_in,
+                                                    const gchar          *name);
+static gboolean        swag_style_set_i18n         (GimpPlugIn           *plug_in,
+                                                    const gchar          *procedure_name,
+                                                    gchar               **gettext_domain,
+                                                    gchar               **catalog_dir);
+static GimpValueArray *swag_style_run              (GimpProcedure        *procedure,
+                                                    GimpRunMode           run_mode,
+                                                    GimpImage            *image,
+                                                    GimpDrawable        **drawables,
+                                                    GimpProcedureConfig  *config,
+                                                    gpointer              run_data);
+
+G_DEFINE_TYPE (SwagStyle, swag_style, GIMP_TYPE_PLUG_IN)
+
+GIMP_MAIN (SWAG_STYLE_TYPE)
+
+static void
+swag_style_class_init (SwagStyleClass *klass)
+{
+  GimpPlugInClass *plug_in_class = GIMP_PLUG_IN_CLASS (klass);
+
+  plug_in_class->query_procedures = swag_style_query_procedures;
+  plug_in_class->create_procedure = swag_style_create_procedure;
+  plug_in_class->set_i18n         = swag_style_set_i18n;
+}
+
+static void
+swag_style_init (SwagStyle *swag_style)
+{
+}
+
+static GList *
+swag_style_query_procedures (GimpPlugIn *plug_in)
+{
+  return g_list_append (NULL, g_strdup (PLUG_IN_PROC));
+}
+
+static gboolean
+swag_style_set_i18n (GimpPlugIn   *plug_in,
+                     const gchar  *procedure_name,
+                     gchar       **gettext_domain,
+                     gchar       **catalog_dir)
+{
+  /* The catalogs live in the plug-in folder's locale/ (GIMP's default). */
+  *gettext_domain = g_strdup (GETTEXT_PACKAGE);
+
+  return TRUE;
+}
+
+static GimpProcedure *
+swag_style_create_procedure (GimpPlugIn  *plug_in,
+                             const gchar *name)
+{
+  GimpProcedure *procedure;
+
+  if (strcmp (name, PLUG_IN_PROC) != 0)
+    return NULL;
+
+  procedure = gimp_image_procedure_new (plug_in, name,
+                                        GIMP_PDB_PROC_TYPE_PLUGIN,
+                                        swag_style_run, NULL, NULL);
+
+  gimp_procedure_set_image_types (procedure, "RGB*, GRAY*");
+  gimp_procedure_set_sensitivity_mask (procedure,
+                                       GIMP_PROCEDURE_SENSITIVE_DRAWABLE |
+                                       GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
+
+  gimp_procedure_set_menu_label (procedure, _("SWAG Style _Transfer..."));
+  gimp_procedure_add_menu_path (procedure, "<Image>/Filters/Artistic");
+
+  gimp_procedure_set_documentation (
+    procedure,
+    _("Paint layers in the style of another layer (neural style transfer)"),
+    _("Paints each selected layer in the style of the style layer by "
+      "optimisation-based neural style transfer with SWAG-smoothed "
+      "activations (Wang, Li and Vasconcelos, CVPR 2021). Each result is a "
+      "new layer named after the style layer, directly above its content "
+      "layer and of the same size and offsets, masked by the selection when "
+      "there is one, with its settings in the parasite "
+      "\"" SWAG_PLUGIN_PARASITE "\". Grayscale layers are stylised in colour "
+      "and written back as gray. Indexed images and layer groups are "
+      "refused."),
+    name);
+  gimp_procedure_set_attribution (procedure,
+                                  "the swag-style authors",
+                                  "the swag-style authors, "
+                                  "GPL-3.0-or-later",
+                                  "2026");
+
+  swag_plugin_add_arguments (procedure);
+
+  gimp_procedure_add_layer_return_value (procedure, "layer",
+                                         _("Layer"),
+                                         _("The new layer (for several "
+                                           "selected layers, the first one's)"),
+                                         FALSE, G_PARAM_READWRITE);
+  gimp_procedure_add_core_object_array_return_value (procedure, "layers",
+                                                     _("Layers"),
+                                                     _("The new layers, one "
+                                                       "per selected layer, "
+                                                       "in their order"),
+                                                     GIMP_TYPE_LAYER,
+                                                     G_PARAM_READWRITE);
+
+  return procedure;
+}
+
+/* Whether the image and the selected drawables can be stylised. */
+static gboolean
+check_input (GimpImage     *image,
+             GimpDrawable **drawables,
+             GError       **error)
+{
+  gsize n = gimp_core_object_array_get_length ((GObject **) drawables);
+
+  if (gimp_image_get_base_type (image) == GIMP_INDEXED)
+    {
+      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                   _("Indexed images cannot be stylised. Convert the image "
+                     "to RGB or Grayscale first (Image > Mode)."));
+      return FALSE;
+    }
+
+  if (n == 0)
+    {
+      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                   _("No layer is selected: select the layers to stylise."));
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < n; i++)
+    {
+      GimpItem *item = GIMP_ITEM (drawables[i]);
+
+      if (! GIMP_IS_LAYER (item))
+        {
+          g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                       _("\"%s\" is not a layer: select the layers to "
+                         "stylise."),
+                       gimp_item_get_name (item));
+          return FALSE;
+        }
+
+      if (gimp_item_is_group (item))
+        {
+          g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                       _("\"%s\" is a layer group. Select layers inside it, "
+                         "or merge the group first."),
+                       gimp_item_get_name (item));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static GList *
+property_list (const char *const *names)
+{
+  GList *list = NULL;
+
+  for (const char *const *name = names; *name; name++)
+    list = g_list_prepend (list, (gpointer) *name);
+
+  return g_list_reverse (list);
+}
+
+/* Doubles whose useful values are small: GIMP picks the digits and steps
+ * of a spin button from the argument's range, which would show 0.001 as
+ * "0.0" and step by 1. */
+typedef struct
+{
+  const char *name;
+  int         digits;
+  double      step;
+} FineSpin;
+
+static const FineSpin fine_spins[] =
+{
+  { "temperature",    3, 0.1    },
+  { "style-strength", 2, 0.1    },
+  { "tv-weight",      5, 0.0001 },
+  { "alpha",          5, 0.0001 },
+  { "learning-rate",  4, 0.001  },
+};
+
+/* A plain dialog of every argument, in two columns, until the real one
+ * (ui/) comes. */
+static GimpPDBStatusType
+run_dialog (GimpProcedure        *procedure,
+            GimpProcedureConfig  *config,
+            GError              **error)
+{
+  GtkWidget *dialog;
+  GtkWidget *columns;
+  gboolean   run;
+
+  /* gimp_ui_init() exits the plug-in when there is no display, e.g. an
+   * interactive call from gimp-console. */
+  if (! gtk_init_check (NULL, NULL))
+    {
+      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                   _("The dialog needs a display. Without one, call the "
+                     "procedure with RUN-NONINTERACTIVE."));
+      return GIMP_PDB_CALLING_ERROR;
+    }
+  gimp_ui_init (PLUG_IN_BINARY);
+
+  dialog = gimp_procedure_dialog_new (procedure, config,
+                                      _("SWAG Style Transfer"));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fine_spins); i++)
+    {
+      GtkWidget *spin;
+
+      spin = gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
+                                               fine_spins[i].name,
+                                               G_TYPE_NONE);
+      if (GIMP_IS_LABEL_SPIN (spin))
+        {
+          gimp_label_spin_set_digits (GIMP_LABEL_SPIN (spin),
+                                      fine_spins[i].digits);
+          gimp_label_spin_set_increments (GIMP_LABEL_SPIN (spin),
+                                          fine_spins[i].step,
+                                          10 * fine_spins[i].step);
+        }
+    }
+
+  for (int i = 0; i < 2; i++)
+    {
+      GList *properties = property_list (swag_plugin_dialog_properties (i));
+
+      gimp_procedure_dialog_fill_box_list (GIMP_PROCEDURE_DIALOG (dialog),
+                                           i == 0 ? "swag-main" : "swag-more",
+                                           properties);
+      g_list_free (properties);
+    }
+
+  columns = gimp_procedure_dialog_fill_box (GIMP_PROCEDURE_DIALOG (dialog),
+                                            "swag-columns",
+                                            "swag-main", "swag-more", NULL);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (columns),
+                                  GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_spacing (GTK_BOX (columns), 18);
+  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog),
+                              "swag-columns", NULL);
+
+  run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
+  gtk_widget_destroy (dialog);
+
+  return run ? GIMP_PDB_SUCCESS : GIMP_PDB_CANCEL;
+}
+
+typedef struct
+{
+  int    index;    /* of the layer being stylised */
+  int    n_layers;
+  gint64 last_update;
+} RunProgress;
+
+static gboolean
+on_progress (const SwagProgress *progress,
+             gpointer            user_data)
+{
+  RunProgress *run = user_data;
+  gint64       now;
+  int          done, total;
+
+  if (progress->kind == SWAG_PROGRESS_MESSAGE)
+    {
+      if (progress->message)
+        gimp_progress_set_text (progress->message);
+      return TRUE;
+    }
+
+  if (progress->kind != SWAG_PROGRESS_EVALUATION)
+    return TRUE;
+
+  done  = progress->iteration + 1;
+  total = MAX (progress->total_iterations, 1);
+  now   = g_get_monotonic_time ();
+  if (done < total && now - run->last_update < PROGRESS_INTERVAL_US)
+    return TRUE;
+  run->last_update = now;
+
+  if (run->n_layers > 1)
+    gimp_progress_set_text_printf (_("Layer %d of %d: iteration %d of %d, "
+                                     "loss %.4g"),
+                                   run->index + 1, run->n_layers,
+                                   done, total, progress->total);
+  else
+    gimp_progress_set_text_printf (_("Iteration %d of %d, loss %.4g"),
+                                   done, total, progress->total);
+
+  gimp_progress_update ((run->index + (double) done / total) / run->n_layers);
+
+  return TRUE;
+}
+
+static void
+free_images (SwagImage **images,
+             gsize       n)
+{
+  for (gsize i = 0; i < n; i++)
+    swag_image_free (images[i]);
+  g_free (images);
+}
+
+/* Computes every result first (GIMP may close the plug-in at any time while
+ * it runs), then adds the result layers in one undo group. Returns the new
+ * layers, NULL-terminated, or NULL with @error set. */
+static GimpLayer **
+stylise (GimpImage           *image,
+         GimpDrawable       **drawables,
+         SwagPluginSettings  *settings,
+         GError             **error)
+{
+  const SwagParams *params   = &settings->params;
+  gsize             n        = gimp_core_object_array_get_length ((GObject **) drawables);
+  SwagImage        *styles[2] = { NULL, NULL };
+  double            blend[2]  = { 1.0 - settings->style_blend,
+                                  settings->style_blend };
+  int               n_styles = settings->style2 ? 2 : 1;
+  int               style_w, style_h;
+  SwagImage       **results  = NULL;
+  SwagNet          *net      = NULL;
+  GimpLayer       **layers   = NULL;
+  char             *json;
+  RunProgress       progress = { 0, (int) n, 0 };
+
+  if (! swag_params_validate (params, error))
+    return NULL;
+
+  /* Cheap checks first: selection, sizes, memory. */
+  for (gsize i = 0; i < n; i++)
+    {
+      gint x, y, w, h;
+
+      if (! gimp_drawable_mask_intersect (drawables[i], &x, &y, &w, &h))
+        {
+          g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                       _("The selection does not touch the layer \"%s\"."),
+                       gimp_item_get_name (GIMP_ITEM (drawables[i])));
+          return NULL;
+        }
+    }
+
+  styles[0] = swag_plugin_read_drawable (GIMP_DRAWABLE (settings->style),
+                                         error);
+  if (! styles[0])
+    goto out;
+  if (settings->style2)
+    {
+      styles[1] = swag_plugin_read_drawable (GIMP_DRAWABLE (settings->style2),
+                                             error);
+      if (! styles[1])
+        goto out;
+    }
+
+  /* The estimate takes one style size: the larger of the two. */
+  style_w = styles[0]->width;
+  style_h = styles[0]->height;
+  if (styles[1] &&
+      (double) styles[1]->width * styles[1]->height > (double) style_w * style_h)
+    {
+      style_w = styles[1]->width;
+      style_h = styles[1]->height;
+    }
+
+  for (gsize i = 0; i < n; i++)
+    {
+      SwagEstimate estimate;
+
+      if (! swag_transfer_estimate (params,
+                                    gimp_drawable_get_width (drawables[i]),
+                                    gimp_drawable_get_height (drawables[i]),
+                                    style_w, style_h, &estimate, error))
+        {
+          g_prefix_error (error, _("Cannot stylise \"%s\": "),
+                          gimp_item_get_name (GIMP_ITEM (drawables[i])));
+          goto out;
+        }
+    }
+
+  gimp_progress_init (_("SWAG style transfer"));
+
+  net = swag_net_new (params, error);
+  if (! net)
+    goto out;
+
+  results = g_new0 (SwagImage *, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      SwagImage *content;
+
+      content = swag_plugin_read_drawable (drawables[i], error);
+      if (! content)
+        goto out;
+
+      progress.index = (int) i;
+      results[i] = swag_transfer_run (net, content,
+                                      (const SwagImage *const *) styles,
+                                      n_styles == 2 ? blend : NULL, n_styles,
+                                      params, on_progress, &progress,
+                                      NULL, error);
+      swag_image_free (content);
+
+      if (! results[i])
+        {
+          g_prefix_error (error, _("Cannot stylise \"%s\": "),
+                          gimp_item_get_name (GIMP_ITEM (drawables[i])));
+          goto out;
+        }
+    }
+  gimp_progress_update (1.0);
+
+  /* Now, and only now, the image changes. */
+  json   = swag_params_to_json (params);
+  layers = g_new0 (GimpLayer *, n + 1);
+
+  gimp_image_undo_group_start (image);
+  for (gsize i = 0; i < n; i++)
+    layers[i] = swag_plugin_add_result_layer (image, drawables[i],
+                                              settings->style, results[i],
+                                              json);
+  gimp_image_set_selected_layers (image, (const GimpLayer **) layers);
+  gimp_image_undo_group_end (image);
+
+  g_free (json);
+
+out:
+  swag_net_free (net);
+  if (results)
+    free_images (results, n);
+  swag_image_free (styles[0]);
+  swag_image_free (styles[1]);
+
+  return layers;
+}
+
+static GimpValueArray *
+swag_style_run (GimpProcedure        *procedure,
+                GimpRunMode           run_mode,
+                GimpImage            *image,
+                GimpDrawable        **drawables,
+                GimpProcedureConfig  *config,
+                gpointer              run_data)
+{
+  SwagPluginSettings  settings = { 0 };
+  GimpValueArray     *values;
+  GimpLayer         **layers;
+  GError             *error = NULL;
+
+  gegl_init (NULL, NULL);
+  swag_set_threads (0);
+
+  if (! check_input (image, drawables, &error))
+    return gimp_procedure_new_return_values (procedure,
+                                             GIMP_PDB_CALLING_ERROR, error);
+
+  if (run_mode != GIMP_RUN_NONINTERACTIVE)
+    swag_plugin_restore_style_layers (config);
+
+  if (run_mode == GIMP_RUN_INTERACTIVE)
+    {
+      GimpPDBStatusType status = run_dialog (procedure, config, &error);
+
+      if (status != GIMP_PDB_SUCCESS)
+        return gimp_procedure_new_return_values (procedure, status, error);
+    }
+
+  swag_plugin_remember_style_layers (config);
+
+  if (! swag_plugin_settings_read (&settings, config, &error))
+    {
+      swag_plugin_settings_clear (&settings);
+      return gimp_procedure_new_return_values (procedure,
+                                               GIMP_PDB_CALLING_ERROR, error);
+    }
+
+  layers = stylise (image, drawables, &settings, &error);
+  swag_plugin_settings_clear (&settings);
+
+  if (! layers)
+    return gimp_procedure_new_return_values (procedure,
+                                             GIMP_PDB_EXECUTION_ERROR, error);
+
+  values = gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS,
+                                             NULL);
+  GIMP_VALUES_SET_LAYER (values, 1, layers[0]);
+  GIMP_VALUES_TAKE_CORE_OBJECT_ARRAY (values, 2, layers);
+
+  return values;
+}

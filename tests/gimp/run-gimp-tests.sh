@@ -1,0 +1,242 @@
+#!/bin/sh
+# Runs GIMP 3 test cases of the swag-style plug-in in a real GIMP 3.
+#
+#   run-gimp-tests.sh --setup       make the environment and build only
+#   run-gimp-tests.sh CASE...       run tests/gimp/cases/CASE.scm (+ .check)
+#
+# Where the host has GIMP 3 (gimp-console-3.0 and gimp-3.0 >= 3.0), the
+# cases run on the host with the plug-in of SWAG_BUILD_DIR. Otherwise they
+# run in the Debian 13 root of tools/gimp-root.sh: the source tree is copied
+# into it, built there with the plug-in, and installed into a staging
+# folder. Each case gets a throwaway GIMP profile with the plug-in in its
+# plug-ins folder, runs in gimp-console (or, for gui-* cases, in GIMP under
+# Xvfb), and passes when GIMP exits 0 after the case's last line
+# (swag-done) and every line of CASE.check, if any, passes (png-check on
+# the exported PNGs).
+#
+# Environment: SWAG_BUILD_DIR (required), SWAG_SOURCE_DIR, SWAG_SANITIZE
+# (the build's b_sanitize, used for the build in the root), ASAN_OPTIONS,
+# UBSAN_OPTIONS and LSAN_OPTIONS (passed on). Exits 77 (skip) when neither
+# GIMP 3 nor the root can be had, unless CI=true, where that is a failure.
+#
+# Copyright (C) 2026 the swag-style authors. GPL-3.0-or-later.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=${SWAG_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+build=${SWAG_BUILD_DIR:?set SWAG_BUILD_DIR to the meson build folder}
+sanitize=${SWAG_SANITIZE:-none}
+
+skip () {
+  echo "SKIP: $*" >&2
+  if [ "${CI:-}" = true ]; then
+    echo "CI=true: a skipped GIMP test is a failure" >&2
+    exit 1
+  fi
+  exit 77
+}
+
+fail () {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+seconds () {
+  date +%s
+}
+
+# ------------------------------------------------------------ environment --
+
+if command -v gimp-console-3.0 >/dev/null 2>&1 &&
+   pkg-config --atleast-version=3.0 gimp-3.0 2>/dev/null; then
+  mode=host
+  root=
+  work=$build/gimp-tests
+  tsrc=$here
+else
+  mode=root
+  [ "$(id -u)" = 0 ] || skip "no GIMP 3 on this host, and the Debian 13 root needs root (chroot)"
+  root=$("$src/tools/gimp-root.sh") ||
+    skip "no GIMP 3 on this host and no Debian 13 root (tools/gimp-root.sh, above)"
+  # One work folder per build folder, so that builds do not collide.
+  key=$(printf '%s' "$build" | sha256sum | cut -c1-12)
+  work=/work/swag-style-$key
+  tsrc=$work/src/tests/gimp
+fi
+
+# The host path of a path of the test environment.
+hostpath () {
+  printf '%s%s' "$root" "$1"
+}
+
+# In the root, /proc is mounted in a private mount namespace that ends
+# with each command: the sanitizers and GLib read it. Where mounting is not
+# allowed, commands run without it.
+proc=
+# shellcheck disable=SC2016 # expanded by the inner shell
+if [ "$mode" = root ] &&
+   unshare --mount --fork sh -c 'mount -t proc proc "$1/proc"' sh "$root" \
+     2>/dev/null; then
+  proc=yes
+fi
+
+# Runs a command in the test environment with a clean environment; leading
+# NAME=VALUE arguments add variables. The sanitizer options are passed on,
+# with LeakSanitizer off: a GIMP plug-in exits with libgimp's and GLib's
+# allocations alive, and their one-frame stacks cannot be told from ours
+# (the engine's tests look for leaks).
+run () {
+  for var in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+    eval "value=\${$var:-}"
+    if [ -n "$value" ]; then
+      [ "$var" = ASAN_OPTIONS ] && value=$value:detect_leaks=0
+      set -- "$var=$value" "$@"
+    fi
+  done
+  set -- PATH=/usr/local/bin:/usr/bin:/bin HOME="$work/home" LANG=C.UTF-8 "$@"
+  if [ "$mode" = host ]; then
+    env -i "$@"
+  elif [ -n "$proc" ]; then
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    unshare --mount --fork sh -c \
+      'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' \
+      sh "$root" "$root" /usr/bin/env -i "$@"
+  else
+    chroot "$root" /usr/bin/env -i "$@"
+  fi
+}
+
+# -------------------------------------------------------------- preparing --
+
+# Copies the source tree into the root, without .git and build folders.
+copy_source () {
+  dst=$(hostpath "$work/src")
+  set -- --exclude=./.git --exclude='./build*' --exclude=./out
+  case $build in
+    "$src"/*) set -- "$@" --exclude="./${build#"$src"/}" ;;
+  esac
+  rm -rf "$dst"
+  mkdir -p "$dst"
+  (cd "$src" && tar "$@" -cf - .) | tar -C "$dst" -xf -
+}
+
+# Builds and installs the plug-in; sets plugdir to its installed folder.
+build_plugin () {
+  if [ "$mode" = root ]; then
+    copy_source
+    if [ ! -f "$(hostpath "$work/build/build.ninja")" ]; then
+      set -- -Dplugin=enabled -Dtests=false --prefix="$work/stage" \
+             -Dplugin-dir="$work/stage/plug-ins"
+      if [ "$sanitize" != none ]; then
+        set -- "$@" -Db_sanitize="$sanitize" -Db_lundef=false
+      fi
+      run meson setup "$work/build" "$work/src" "$@"
+    fi
+    run ninja -C "$work/build"
+    run meson install -C "$work/build" --quiet --no-rebuild
+    plugdir=$work/stage/plug-ins/swag-style
+  else
+    rm -rf "$work/stage"
+    meson install -C "$build" --quiet --no-rebuild --destdir "$work/stage"
+    installed=$(meson introspect --installed "$build" | python3 -c '
+import json, sys
+for built, path in json.load(sys.stdin).items():
+    if built.endswith("/plugin/swag-style"):
+        print(path)')
+    [ -n "$installed" ] || fail "the build folder has no plug-in (is GIMP 3 found?)"
+    plugdir=$work/stage$(dirname "$installed")
+  fi
+  [ -x "$(hostpath "$plugdir/swag-style")" ] ||
+    fail "the plug-in was not installed at $plugdir/swag-style"
+}
+
+prepare () {
+  mkdir -p "$(hostpath "$work/home")" "$(hostpath "$work/inputs")"
+  build_plugin
+
+  flags=$(run pkg-config --cflags --libs gdk-pixbuf-2.0)
+  # shellcheck disable=SC2086 # flags are words
+  run cc -std=c11 -O1 -Wall -Wextra -Werror -o "$work/png-check" \
+    "$tsrc/png-check.c" $flags
+
+  run sh "$tsrc/make-inputs.sh" "$work/inputs"
+}
+
+# ------------------------------------------------------------------ cases --
+
+# A throwaway profile with the plug-in installed in it.
+make_profile () {
+  profile=$1
+  mkdir -p "$(hostpath "$profile/plug-ins")" \
+           "$(hostpath "$profile/plug-in-settings")"
+  printf '(show-welcome-dialog no)\n(check-updates no)\n' \
+    > "$(hostpath "$profile/gimprc")"
+  cp -R "$(hostpath "$plugdir")" "$(hostpath "$profile/plug-ins/")"
+}
+
+run_console () {
+  name=$1 dir=$2
+  run GIMP3_DIRECTORY="$dir/profile" \
+    timeout 300 gimp-console-3.0 -i --quit \
+      --batch-interpreter plug-in-script-fu-eval \
+      -b "(begin (define swag-inputs \"$work/inputs\")
+                 (define swag-out \"$dir/out\")
+                 (load \"$tsrc/lib.scm\") (load \"$tsrc/cases/$name.scm\"))"
+}
+
+run_gui () {
+  name=$1 dir=$2
+  run GIMP3_DIRECTORY="$dir/profile" \
+    timeout 300 sh "$tsrc/gui-session.sh" "$work/inputs" "$dir/out" \
+      "$tsrc/lib.scm" "$tsrc/cases/$name.scm"
+}
+
+run_case () {
+  name=$1
+  [ -f "$here/cases/$name.scm" ] || fail "no such case: $name"
+  dir=$work/cases/$name
+  hdir=$(hostpath "$dir")
+  rm -rf "$hdir"
+  mkdir -p "$hdir/out"
+  make_profile "$dir/profile"
+
+  start=$(seconds)
+  status=0
+  case $name in
+    gui-*) run_gui "$name" "$dir" > "$hdir/log" 2>&1 || status=$? ;;
+    *)     run_console "$name" "$dir" > "$hdir/log" 2>&1 || status=$? ;;
+  esac
+  cat "$hdir/log"
+  echo "case $name: GIMP ran $(( $(seconds) - start )) s, exit status $status"
+
+  [ "$status" = 0 ] || fail "case $name: GIMP exited with status $status"
+  grep -q '^SWAG-CASE-OK$' "$hdir/log" ||
+    fail "case $name: the case did not reach its end"
+  if grep -E -q 'ERROR: AddressSanitizer|runtime error:' "$hdir/log"; then
+    fail "case $name: a sanitizer reported an error (above)"
+  fi
+
+  if [ -f "$here/cases/$name.check" ]; then
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    run PNG_CHECK_DIR="$work" sh -euc \
+      'cd "$1" && PATH="$PNG_CHECK_DIR:$PATH" && . "$2"' \
+      sh "$dir/out" "$tsrc/cases/$name.check" ||
+      fail "case $name: a pixel check failed"
+  fi
+  echo "case $name: passed in $(( $(seconds) - start )) s"
+}
+
+# -------------------------------------------------------------------- main --
+
+[ $# -gt 0 ] || fail "usage: $0 --setup | CASE..."
+
+start=$(seconds)
+prepare
+echo "prepared ($mode mode, $work) in $(( $(seconds) - start )) s"
+
+if [ "$1" = --setup ]; then
+  exit 0
+fi
+for name in "$@"; do
+  run_case "$name"
+done
