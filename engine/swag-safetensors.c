@@ -96,7 +96,7 @@ display (const char *name)
           g_string_append (out, "…");
           break;
         }
-      if (c < 0x20 || c == 0x7f)
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0))  /* C0, DEL, C1 */
         g_string_append_printf (out, "\\x%02x", c);
       else
         g_string_append_unichar (out, c);
@@ -115,11 +115,11 @@ append_shape (GString *s, const gint64 *shape, int ndim)
 
 /* ------------------------------------------------------------- parsing -- */
 
-/* A strict parser for exactly the header's schema, instead of json-glib:
- * json-glib keeps one of two duplicate keys without a word, recurses on
- * nested arrays (a hostile "[[[[..." header would exhaust the stack) and
- * turns big integers into doubles. Here nothing recurses, integers are
- * exact, and every duplicate is seen. */
+/* A strict parser for exactly the header's schema, instead of json-glib.
+ * json-glib 1.6 keeps the last of two duplicate keys without a word, reads
+ * 18446744073709551615 as -1, and parses nesting recursively: a header of a
+ * million '[' overflows its stack (checked on Debian 12). Here nothing
+ * recurses, integers are exact or refused, and every duplicate is seen. */
 typedef struct
 {
   const char *json;

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Builds fuzz-safetensors with clang, libFuzzer, AddressSanitizer and
 # UndefinedBehaviorSanitizer (the main build uses gcc, so the engine sources
-# it needs are compiled here directly), then fuzzes for N seconds (default
-# 600) on one job. New inputs go to build-fuzz/corpus; crashes to
+# it needs are compiled here directly: the reader, and swag-core.c for the
+# error quark; if swag-core.c comes to need other engine files, add them),
+# then fuzzes for N seconds (default 600) on one job. New inputs go to build-fuzz/corpus; crashes to
 # build-fuzz/ (minimise them and add them to corpus/regression/).
 #
 #   tests/fuzz/run-fuzzer.sh [SECONDS] [extra libFuzzer flags...]
@@ -20,9 +21,9 @@ mkdir -p "$out/corpus"
 $CC -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -DG_LOG_DOMAIN='"swag-style"' \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -Wall -Wextra -Werror -Wno-unused-parameter \
-    -Iengine $(pkg-config --cflags glib-2.0) \
+    -Iengine $(pkg-config --cflags glib-2.0 gobject-2.0 json-glib-1.0) \
     tests/fuzz/fuzz-safetensors.c engine/swag-safetensors.c engine/swag-core.c \
-    $(pkg-config --libs glib-2.0) -lm \
+    $(pkg-config --libs glib-2.0 gobject-2.0 json-glib-1.0) -lm -pthread \
     -o "$out/fuzz-safetensors"
 
 # The seed and regression corpora are read; only $out/corpus is written.
