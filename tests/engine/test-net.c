@@ -294,6 +294,7 @@ test_load_roundtrip (gconstpointer data)
   swag_params_init_defaults (&p);
   p.backbone = backbone;
   p.pooling = SWAG_POOLING_MAX;
+  p.seed = 2021;
   p.weights = path;
   loaded = swag_net_new (&p, &error);
   g_assert_no_error (error);
