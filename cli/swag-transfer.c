@@ -63,17 +63,48 @@ catch_sigint (void)
   sigaction (SIGINT, &sa, NULL);
 }
 
+/* @text on one line: scripts may keep only the last line of stderr, and
+ * one error is one line. Indented lines are list items (the folders
+ * searched for weights): "intro: a, b, c. Next sentence". */
+static char *
+one_line (const char *text)
+{
+  char   **lines = g_strsplit (text, "\n", -1);
+  GString *s = g_string_new (lines[0]);
+  gboolean in_list = FALSE;
+
+  for (int i = 1; lines[i]; i++)
+    {
+      gboolean item = g_ascii_isspace (lines[i][0]);
+      char    *line = g_strstrip (lines[i]);
+
+      if (!*line)
+        continue;
+      if (item)
+        g_string_append (s, in_list ? ", " : " ");
+      else
+        g_string_append (s, in_list ? ". " : " ");
+      g_string_append (s, line);
+      in_list = item;
+    }
+  g_strfreev (lines);
+  return g_string_free (s, FALSE);
+}
+
 static void G_GNUC_PRINTF (1, 2)
 say_error (const char *format, ...)
 {
   va_list ap;
+  char   *text, *line;
 
   va_start (ap, format);
-  fputs (PROGRAM ": ", stderr);
-  vfprintf (stderr, format, ap);
-  fputc ('\n', stderr);
-  fflush (stderr);
+  text = g_strdup_vprintf (format, ap);
   va_end (ap);
+  line = one_line (text);
+  fprintf (stderr, "%s: %s\n", PROGRAM, line);
+  fflush (stderr);
+  g_free (line);
+  g_free (text);
 }
 
 /* ------------------------------------------------------------ options -- */

@@ -34,8 +34,10 @@ note () { sed 's/^/# /' "$@"; }
 # One thread each: meson runs the cases side by side on a small machine.
 T="--threads 1"
 # swag-transfer ARGS...: status in $status, output in stdout and stderr
+# ST_ENV: NAME=VALUE settings for this one run
+ST_ENV=
 st () {
-  "$SWAG_TRANSFER" "$@" >stdout 2>stderr
+  env $ST_ENV "$SWAG_TRANSFER" "$@" >stdout 2>stderr
   status=$?
 }
 mkpng () { "$PYTHON" "$FIXTURES" png "$@"; }
@@ -348,6 +350,10 @@ case_bad_input () {
   bad "weights of the other backbone" 1 resnet.safetensors content.png style.png $O --weights resnet.safetensors
   bad "weights with NaN" 1 nan.safetensors content.png style.png $O --weights nan.safetensors
   bad "missing weights file" 1 nothere.safetensors content.png style.png $O --weights nothere.safetensors
+  # (no data folder with weights: the error lists those searched, on one line)
+  ST_ENV="XDG_DATA_DIRS=$work/none"
+  bad "pretrained weights not installed" 1 "$work/none/swag-style/weights." content.png style.png $O --weights pretrained
+  ST_ENV=
   bad "ablation net with pretrained" 1 "random weights only" content.png style.png $O --backbone pseudo-vgg --weights pretrained
   bad "out of memory" 1 "memory" content.png style.png $O --memory-limit 1
   bad "unknown output extension" 2 "out.tif" content.png style.png -o o/out.tif $SMALL
