@@ -586,10 +586,16 @@ settings_object (const SwagParams *p, const char *preset, const double *blend,
   cli_json_repair (text);   /* the engine writes through json-glib too */
   node = json_from_string (text, NULL);
   g_free (text);
-  /* The engine's own output: it is an object. */
-  g_assert (node && JSON_NODE_HOLDS_OBJECT (node));
-  obj = json_object_ref (json_node_get_object (node));
-  json_node_unref (node);
+  if (node && JSON_NODE_HOLDS_OBJECT (node))
+    obj = json_object_ref (json_node_get_object (node));
+  else
+    {
+      /* Should not happen; the run is worth more than its report. */
+      obj = json_object_new ();
+      json_object_set_string_member (obj, "version", swag_version ());
+    }
+  if (node)
+    json_node_unref (node);
 
   for (int i = 0; i < n_styles; i++)
     sum += blend ? blend[i] : 1.0;
