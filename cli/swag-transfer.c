@@ -1250,7 +1250,7 @@ main (int argc, char **argv)
           for (guint i = 0; i < failed->len; i++)
             g_string_append_printf (list, "%s%s", i ? ", " : "",
                                     (char *) g_ptr_array_index (failed, i));
-          say_error (ngettext ("%u of %d images failed: %s",
+          say_error (ngettext ("%u of %d image failed: %s",
                                "%u of %d images failed: %s", n),
                      failed->len, n, list->str);
           g_string_free (list, TRUE);
