@@ -583,7 +583,7 @@ settings_object (const SwagParams *p, const char *preset, const double *blend,
   JsonArray  *shares = json_array_new ();
   double      sum = 0;
 
-  cli_json_repair (text);   /* the engine writes through json-glib too */
+  /* The engine writes valid JSON itself (not through json-glib). */
   node = json_from_string (text, NULL);
   g_free (text);
   if (node && JSON_NODE_HOLDS_OBJECT (node))

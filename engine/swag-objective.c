@@ -383,8 +383,12 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
                                   &mask_sum);
           if (mask && mask_sum <= 0)
             {
-              g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                           "The style image is fully transparent");
+              if (n_styles > 1)
+                g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                             "Style image %d is fully transparent", k + 1);
+              else
+                g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                             "The style image is fully transparent");
               ok = FALSE;
             }
           else

@@ -3,7 +3,6 @@
 #include "swag.h"
 #include "swag-net.h"
 
-#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -280,65 +279,90 @@ swag_params_validate (const SwagParams *p, GError **error)
 
 /* ---------------------------------------------------------------- JSON -- */
 
+/* Written by hand: json-glib 1.6 prints 1e17 as "1e+17.0" (not JSON) and has
+ * no unsigned integers, and the settings hold both. */
+static void
+json_string (GString *out, const char *key, const char *value)
+{
+  g_string_append_printf (out, "%s\"%s\": \"", out->len > 1 ? ", " : "", key);
+  for (const guchar *c = (const guchar *) value; *c; c++)
+    switch (*c)
+      {
+      case '"':  g_string_append (out, "\\\""); break;
+      case '\\': g_string_append (out, "\\\\"); break;
+      case '\n': g_string_append (out, "\\n"); break;
+      case '\t': g_string_append (out, "\\t"); break;
+      case '\r': g_string_append (out, "\\r"); break;
+      default:
+        if (*c < 0x20)
+          g_string_append_printf (out, "\\u%04x", *c);
+        else
+          g_string_append_c (out, (char) *c);
+      }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_raw (GString *out, const char *key, const char *value)
+{
+  g_string_append_printf (out, "%s\"%s\": %s", out->len > 1 ? ", " : "", key,
+                          value);
+}
+
+static void
+json_double (GString *out, const char *key, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* Shortest round-trip form; finite after validation, else null. */
+  json_raw (out, key, isfinite (value) ? g_ascii_dtostr (buf, sizeof buf, value)
+                                       : "null");
+}
+
+static void
+json_int (GString *out, const char *key, gint64 value)
+{
+  char buf[32];
+  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, value);
+  json_raw (out, key, buf);
+}
+
 char *
 swag_params_to_json (const SwagParams *p)
 {
-  JsonBuilder   *b = json_builder_new ();
-  JsonGenerator *g;
-  JsonNode      *root;
-  char          *s;
+  GString *o = g_string_new ("{");
+  char     seed[32];
 
-#define STR(k, v) (json_builder_set_member_name (b, k), \
-                   json_builder_add_string_value (b, v))
-#define NUM(k, v) (json_builder_set_member_name (b, k), \
-                   json_builder_add_double_value (b, v))
-#define INT(k, v) (json_builder_set_member_name (b, k), \
-                   json_builder_add_int_value (b, v))
-#define BOOL(k, v) (json_builder_set_member_name (b, k), \
-                    json_builder_add_boolean_value (b, v))
-
-  json_builder_begin_object (b);
-  STR ("program", "swag-style");
-  STR ("version", swag_version ());
-  STR ("backbone", backbone_names[p->backbone]);
-  STR ("pooling", pooling_names[p->pooling]);
-  STR ("weights", p->weights ? p->weights : "random");
-  INT ("seed", (gint64) p->seed);
-  STR ("style-layers", p->style_layers ? p->style_layers
-                       : swag_default_style_layers (p->backbone));
-  STR ("content-layers", p->content_layers ? p->content_layers
-                         : swag_default_content_layers (p->backbone));
-  STR ("smoothing", smoothing_names[p->smoothing]);
-  STR ("smooth-layers", p->smooth_layers ? p->smooth_layers
-                        : swag_default_smooth_layers (p->backbone));
-  NUM ("temperature", p->temperature);
-  NUM ("alpha", p->alpha);
-  NUM ("style-strength", p->style_strength);
-  NUM ("style-weight", p->style_weight);
-  NUM ("content-weight", p->content_weight);
-  NUM ("tv-weight", p->tv_weight);
-  INT ("iterations", p->iterations);
-  INT ("size", p->size);
-  INT ("scales", p->scales);
-  STR ("optimizer", optimizer_names[p->optimizer]);
-  INT ("lbfgs-history", p->lbfgs_history);
-  NUM ("learning-rate", p->learning_rate);
-  STR ("init", init_names[p->init]);
-  BOOL ("preserve-colors", p->preserve_colors);
-  BOOL ("match-histogram", p->match_histogram);
-  NUM ("style-scale", p->style_scale);
-  json_builder_end_object (b);
-#undef STR
-#undef NUM
-#undef INT
-#undef BOOL
-
-  root = json_builder_get_root (b);
-  g = json_generator_new ();
-  json_generator_set_root (g, root);
-  s = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
-  return s;
+  json_string (o, "program", "swag-style");
+  json_string (o, "version", swag_version ());
+  json_string (o, "backbone", backbone_names[p->backbone]);
+  json_string (o, "pooling", pooling_names[p->pooling]);
+  json_string (o, "weights", p->weights ? p->weights : "random");
+  g_snprintf (seed, sizeof seed, "%" G_GUINT64_FORMAT, p->seed);
+  json_raw (o, "seed", seed);
+  json_string (o, "style-layers", p->style_layers ? p->style_layers
+               : swag_default_style_layers (p->backbone));
+  json_string (o, "content-layers", p->content_layers ? p->content_layers
+               : swag_default_content_layers (p->backbone));
+  json_string (o, "smoothing", smoothing_names[p->smoothing]);
+  json_string (o, "smooth-layers", p->smooth_layers ? p->smooth_layers
+               : swag_default_smooth_layers (p->backbone));
+  json_double (o, "temperature", p->temperature);
+  json_double (o, "alpha", p->alpha);
+  json_double (o, "style-strength", p->style_strength);
+  json_double (o, "style-weight", p->style_weight);
+  json_double (o, "content-weight", p->content_weight);
+  json_double (o, "tv-weight", p->tv_weight);
+  json_int (o, "iterations", p->iterations);
+  json_int (o, "size", p->size);
+  json_int (o, "scales", p->scales);
+  json_string (o, "optimizer", optimizer_names[p->optimizer]);
+  json_int (o, "lbfgs-history", p->lbfgs_history);
+  json_double (o, "learning-rate", p->learning_rate);
+  json_string (o, "init", init_names[p->init]);
+  json_raw (o, "preserve-colors", p->preserve_colors ? "true" : "false");
+  json_raw (o, "match-histogram", p->match_histogram ? "true" : "false");
+  json_double (o, "style-scale", p->style_scale);
+  g_string_append_c (o, '}');
+  return g_string_free (o, FALSE);
 }

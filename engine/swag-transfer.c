@@ -291,6 +291,13 @@ plan_scales (const SwagParams *params, int min_side, int cw, int ch,
       scales[n].h = sh;
       n++;
     }
+  /* Every scale gets at least one evaluation: with fewer evaluations than
+   * scales, the coarsest scales go. */
+  if (n > budget)
+    {
+      memmove (scales, scales + (n - budget), sizeof (Scale) * budget);
+      n = budget;
+    }
   /* Even split; the finest scale takes the remainder. */
   for (int k = 0; k < n; k++)
     scales[k].evals = budget / n;
@@ -614,8 +621,14 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
   if (min_side < 0 || !check_image (content, "content image", min_side, error))
     return NULL;
   for (int k = 0; k < n_styles; k++)
-    if (!check_image (styles[k], "style image", min_side, error))
-      return NULL;
+    {
+      char *what = n_styles > 1 ? g_strdup_printf ("style image %d", k + 1)
+                                : g_strdup ("style image");
+      gboolean ok_k = check_image (styles[k], what, min_side, error);
+      g_free (what);
+      if (!ok_k)
+        return NULL;
+    }
 
   if (!swag_transfer_estimate (params, content->width, content->height,
                                styles[0]->width, styles[0]->height, &est,

@@ -259,8 +259,10 @@ typedef struct
   int     lbfgs_history; /* history the run will use */
 } SwagEstimate;
 
-/* Predicts the cost of a run without doing it. FALSE with SWAG_ERROR_NO_MEMORY
- * (and *estimate filled, fitting_size included) when it would not fit. */
+/* Predicts the cost of a run without doing it; with several styles, pass the
+ * largest style's size. FALSE with SWAG_ERROR_NO_MEMORY (and *estimate
+ * filled, fitting_size included) when it would not fit, SWAG_ERROR_INVALID
+ * when the content is too small for the network. */
 gboolean swag_transfer_estimate (const SwagParams *params,
                                  int               content_width,
                                  int               content_height,
