@@ -6,7 +6,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-tools/install-deps.sh
+if command -v gimp-console-3.0 >/dev/null 2>&1; then
+  export SWAG_WITH_GIMP=1   # GIMP 3 on the host: its tests run here
+fi
+tools/install-deps.sh --tests
 
 setup () {
   dir=$1; shift
