@@ -11,6 +11,7 @@
  */
 #include "swag-objective.h"
 #include "swag-core.h"
+#include "swag-imageops.h"
 
 #include <math.h>
 #include <string.h>
@@ -411,6 +412,65 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
   return TRUE;
 }
 
+/* Normalised weights: each style term is divided by its value at the content
+ * image, and each content term by its value at the style image (the first
+ * style, resampled to the content's size), then averaged over the taps. So
+ * "1" means "as far as the content is from the style" for every term, on
+ * every backbone, smoothing and size; style_strength weighs the two sides.
+ * (Dividing by the target's own energy fails with softmax smoothing, whose
+ * features carry a large constant part: every relative error is tiny.) */
+static gboolean
+normalise (SwagObjective *obj, const SwagParams *params,
+           const SwagPlanar *content, const SwagPlanar *styles,
+           int n_content_taps, int n_style_taps, SwagLayerFunc layer,
+           gpointer data, GError **error)
+{
+  SwagLayerLoss *at_content = g_new0 (SwagLayerLoss, obj->n_taps);
+  SwagLayerLoss *at_style = g_new0 (SwagLayerLoss, obj->n_taps);
+  float         *style_rgb = NULL;
+  double         total;
+  gboolean       ok;
+
+  ok = swag_objective_eval (obj, content->rgb, &total, at_content, NULL,
+                            layer, data, error);
+  if (ok && n_content_taps > 0)
+    {
+      style_rgb = swag_try_alloc_floats ((gsize) 3 * content->h * content->w,
+                                         "style image", error);
+      ok = style_rgb != NULL;
+      if (ok)
+        {
+          swag_resample_planar (styles[0].rgb, 3, styles[0].h, styles[0].w,
+                                style_rgb, content->h, content->w);
+          ok = swag_objective_eval (obj, style_rgb, &total, at_style, NULL,
+                                    layer, data, error);
+        }
+    }
+  for (int i = 0; ok && i < obj->n_taps; i++)
+    {
+      Tap  *t = &obj->taps[i];
+      gsize n = shape_n (t->shape), cc = (gsize) t->shape.c * t->shape.c;
+
+      /* Floors for a style that is the content itself (both distances 0):
+       * far below any real distance, they only keep the weights finite. */
+      if (t->has_content)
+        t->content_w = 1.0 / (n_content_taps
+                              * MAX (at_style[i].content,
+                                     1e-12 * mean_square (t->content_target, n)
+                                     + 1e-300));
+      if (t->has_style)
+        t->style_w = params->style_strength
+                     / (n_style_taps
+                        * MAX (at_content[i].style,
+                               1e-12 * mean_square (t->gram_target, cc)
+                               + 1e-300));
+    }
+  g_free (style_rgb);
+  g_free (at_content);
+  g_free (at_style);
+  return ok;
+}
+
 SwagObjective *
 swag_objective_new (const SwagNet *net, const SwagParams *params,
                     const SwagPlanar *content, const SwagPlanar *styles,
@@ -551,26 +611,17 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
                           t->content_target);
         }
 
-      /* Weights: the paper's raw ones, or each term relative to its
-       * target's energy (a relative squared error), averaged over taps, so
-       * that one strength means the same for every backbone and size. */
-      if (raw)
-        {
-          t->content_w = params->content_weight;
-          t->style_w = params->style_weight;
-        }
-      else
-        {
-          if (t->has_content)
-            t->content_w = 1.0 / (n_content_taps
-                                  * MAX (mean_square (t->content_target, n),
-                                         1e-30));
-          if (t->has_style)
-            t->style_w = params->style_strength
-                         / (n_style_taps
-                            * MAX (mean_square (t->gram_target, cc), 1e-30));
-        }
     }
+
+  if (raw)
+    for (int i = 0; i < obj->n_taps; i++)
+      {
+        obj->taps[i].content_w = params->content_weight;
+        obj->taps[i].style_w = params->style_weight;
+      }
+  else if (!normalise (obj, params, content, styles, n_content_taps,
+                       n_style_taps, layer, data, error))
+    goto fail;
   return obj;
 
 fail:

@@ -387,9 +387,15 @@ main (int argc, char **argv)
   g_test_add_func ("/net/topology/pseudo", test_topology_pseudo);
   g_test_add_func ("/net/taps", test_taps);
   g_test_add_func ("/net/eval/memory-plan", test_memory_plan);
+  /* NoResNet-50 is left to the conformance test (against PyTorch): at random
+   * initialisation, a deep stack without shortcuts has so many ReLUs near
+   * their kink that float32 central differences miss by 5-10%. */
   for (int b = 0; b < 5; b++)
     {
-      char *path = g_strdup_printf ("/net/eval/gradient/%s", names[b]);
+      char *path;
+      if (b == SWAG_BACKBONE_NORESNET50)
+        continue;
+      path = g_strdup_printf ("/net/eval/gradient/%s", names[b]);
       g_test_add_data_func (path, GINT_TO_POINTER (b), test_gradient);
       g_free (path);
     }
