@@ -1,0 +1,68 @@
+# Steps of the case gui-dialog, sourced by gui-session.sh (which defines
+# $out, $lib and $case): the bundled photograph and painting as inputs, the
+# dialog's test hooks on, and, when the dialog shows, two pictures of it a
+# few seconds apart while the preview runs, then OK.
+#
+# Copyright (C) 2026 the swag-style authors. GPL-3.0-or-later.
+
+samples=$(cd "$(dirname "$lib")/../../data/samples" && pwd)
+cp "$samples/chelsea.png" "$samples/the_scream.jpg" "$out/"
+
+# The dialog writes its mnemonics, the preview's place in the window, a
+# line per preview frame and the longest main-loop stall here.
+SWAG_DIALOG_TEST_DIR=$out
+SWAG_DIALOG_STALL_LOG=1
+export SWAG_DIALOG_TEST_DIR SWAG_DIALOG_STALL_LOG
+
+frame_count () {
+  if [ -f "$out/frames.txt" ]; then
+    wc -l < "$out/frames.txt"
+  else
+    echo 0
+  fi
+}
+
+# Waits until the preview has shown $1 frames; at most $2 seconds.
+wait_frames () {
+  tenths=0
+  while [ "$(frame_count)" -lt "$1" ]; do
+    tenths=$((tenths + 1))
+    if [ $tenths -gt $(($2 * 10)) ]; then
+      echo "gui-dialog: after $2 s the preview had shown $(frame_count) frames, not $1"
+      return 0
+    fi
+    sleep 0.1
+  done
+}
+
+on_dialog () {
+  # No tooltip in the pictures.
+  xdotool mousemove 1365 767 || true
+
+  wait_frames 2 120
+  import -window "$1" "$out/shot-1.png" || true
+  first=$(frame_count)
+  echo "gui-dialog: first picture after $first preview frames"
+
+  # The first evaluations change the picture little.
+  sleep 3
+  wait_frames $((first + 10)) 120
+  import -window "$1" "$out/shot-2.png" || true
+  echo "gui-dialog: second picture after $(frame_count) preview frames"
+  cp "$out/shot-2.png" "$out/dialog.png"
+
+  # The Advanced page, for a look. Clicking its tab moves the focus to
+  # the tabs, where Return would not reach OK: OK by its mnemonic then.
+  key=Return
+  if [ -f "$out/advanced-tab.txt" ]; then
+    # shellcheck disable=SC2046 # X Y
+    xdotool mousemove --window "$1" $(cat "$out/advanced-tab.txt") click 1 \
+      mousemove 1365 767 || true
+    sleep 1
+    import -window "$1" "$out/advanced.png" || true
+    key=alt+o
+  fi
+
+  xdotool windowfocus --sync "$1" key "$key"
+  echo "gui-session: pressed OK in the dialog ($key)"
+}
