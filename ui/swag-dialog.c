@@ -35,6 +35,9 @@
  * them again to the preview's size times the style scale. */
 #define STYLE_READ_SIZE 512
 
+/* The style pictures on the first page fit in a square this large. */
+#define SWATCH_SIZE     144
+
 /* The stall meter's tick. */
 #define STALL_TICK_MS   10
 
@@ -53,6 +56,8 @@ typedef struct
   SwagPreview          *preview;
   GtkWidget            *estimate_icon;
   GtkWidget            *estimate_label;
+  GtkWidget            *swatch_frame;
+  GtkWidget            *swatches[2];      /* the style pictures */
   GtkWidget            *new_seed;
   GtkWidget            *clear_style2;
   GtkSizeGroup         *label_group;
@@ -63,6 +68,12 @@ typedef struct
   gulong                notify_id;
   guint                 update_id;        /* coalesces config changes */
   gint                  style_ids[2];     /* layers the preview has; 0: none */
+
+  /* The last estimate, and the preview's speed it was shown with. */
+  double                estimate_seconds;
+  guint64               estimate_peak;
+  gboolean              estimate_valid;
+  double                estimate_factor;
 
   /* Test hooks (see swag-dialog.h). */
   gchar                *test_dir;
@@ -399,11 +410,12 @@ clear_style2_clicked (GtkButton  *button,
 /* A control with a button on its right. */
 static GtkWidget *
 with_button (GtkWidget *widget,
-             GtkWidget *button)
+             GtkWidget *button,
+             gboolean   expand)
 {
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
-  gtk_box_pack_start (GTK_BOX (row), widget, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (row), widget, expand, expand, 0);
   gtk_box_pack_start (GTK_BOX (row), button, FALSE, FALSE, 0);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_show (button);
@@ -412,10 +424,16 @@ with_button (GtkWidget *widget,
   return row;
 }
 
+static void swatch_allocated (GtkWidget     *area,
+                              GtkAllocation *allocation,
+                              gpointer       data);
+
 static GtkWidget *
 main_page (SwagDialog *d)
 {
   GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *swatches;
+  GtkWidget *box;
   GtkWidget *hint;
 
   gtk_container_set_border_width (GTK_CONTAINER (page), 12);
@@ -424,6 +442,35 @@ main_page (SwagDialog *d)
   add (page, control (d, "backbone"));
   add (page, control (d, "iterations"));
   add (page, control (d, "style-strength"));
+
+  /* The styles, larger than the chooser shows them. */
+  d->swatch_frame = section (_("Styles"), &box);
+  gtk_widget_set_margin_top (d->swatch_frame, 12);
+  swatches = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  for (int i = 0; i < 2; i++)
+    {
+      GtkWidget *frame = gtk_frame_new (NULL);
+
+      gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
+      gtk_widget_set_valign (frame, GTK_ALIGN_START);
+      d->swatches[i] = gimp_preview_area_new ();
+      g_signal_connect_after (d->swatches[i], "size-allocate",
+                              G_CALLBACK (swatch_allocated), NULL);
+      g_object_set (d->swatches[i],
+                    "check-size", gimp_check_size (),
+                    "check-type", gimp_check_type (),
+                    NULL);
+      gtk_container_add (GTK_CONTAINER (frame), d->swatches[i]);
+      gtk_widget_show (d->swatches[i]);
+      gtk_box_pack_start (GTK_BOX (swatches), frame, FALSE, FALSE, 0);
+      gimp_help_set_help_data (frame,
+                               i == 0 ? _("The style layer") :
+                                        _("The second style layer (see the "
+                                          "Advanced page)"),
+                               NULL);
+    }
+  add (box, swatches);
+  add (page, d->swatch_frame);
 
   hint = gtk_label_new (_("The network's weights, smoothing, colours and a "
                           "second style are on the Advanced page."));
@@ -465,7 +512,7 @@ advanced_page (SwagDialog *d)
                            NULL);
   g_signal_connect (d->new_seed, "clicked",
                     G_CALLBACK (new_seed_clicked), d);
-  add (box, with_button (control (d, "seed"), d->new_seed));
+  add (box, with_button (control (d, "seed"), d->new_seed, TRUE));
 
   add (left, section (_("Smoothing"), &box));
   add (box, control (d, "smoothing"));
@@ -494,7 +541,8 @@ advanced_page (SwagDialog *d)
                            _("Use the first style alone."), NULL);
   g_signal_connect (d->clear_style2, "clicked",
                     G_CALLBACK (clear_style2_clicked), d);
-  add (box, with_button (control (d, "style-layer-2"), d->clear_style2));
+  add (box, with_button (control (d, "style-layer-2"), d->clear_style2,
+                        FALSE));
   add (box, control (d, "style-blend"));
 
   gtk_widget_show (page);
@@ -584,6 +632,65 @@ read_small (SwagDialog    *d,
   return image;
 }
 
+/* Draws a style picture, also again when the area gets a size (a preview
+ * area forgets its picture then). */
+static void
+swatch_allocated (GtkWidget     *area,
+                  GtkAllocation *allocation,
+                  gpointer       data)
+{
+  guchar *pixels = g_object_get_data (G_OBJECT (area), "swag-pixels");
+  int     w = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area),
+                                                  "swag-width"));
+  int     h = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area),
+                                                  "swag-height"));
+
+  if (pixels)
+    gimp_preview_area_draw (GIMP_PREVIEW_AREA (area), 0, 0, w, h,
+                            GIMP_RGBA_IMAGE, pixels, w * 4);
+}
+
+/* Shows @image (or nothing) in the first page's style picture @i. */
+static void
+show_swatch (SwagDialog      *d,
+             int              i,
+             const SwagImage *image)
+{
+  GtkWidget *area  = d->swatches[i];
+  GtkWidget *frame = gtk_widget_get_parent (area);
+  guchar    *pixels;
+  int        w, h;
+
+  if (! image)
+    {
+      gtk_widget_hide (frame);
+      if (i == 0)
+        gtk_widget_hide (d->swatch_frame);
+      return;
+    }
+
+  fit_size (image->width, image->height, SWATCH_SIZE, &w, &h);
+  if (MAX (image->width, image->height) < SWATCH_SIZE)
+    {
+      /* Small styles are shown larger too. */
+      double scale = (double) SWATCH_SIZE / MAX (image->width, image->height);
+
+      w = MAX (1, (int) floor (image->width * scale + 0.5));
+      h = MAX (1, (int) floor (image->height * scale + 0.5));
+    }
+
+  pixels = g_new (guchar, (gsize) w * h * 4);
+  swag_preview_render (image, w, h, FALSE, pixels);
+  gtk_widget_set_size_request (area, w, h);
+  gimp_preview_area_set_max_size (GIMP_PREVIEW_AREA (area), w, h);
+  g_object_set_data (G_OBJECT (area), "swag-width", GINT_TO_POINTER (w));
+  g_object_set_data (G_OBJECT (area), "swag-height", GINT_TO_POINTER (h));
+  g_object_set_data_full (G_OBJECT (area), "swag-pixels", pixels, g_free);
+  swatch_allocated (area, NULL, NULL);
+  gtk_widget_show (frame);
+  gtk_widget_show (d->swatch_frame);
+}
+
 /* Hands the preview the style layers' pixels when they changed. */
 static gboolean
 update_styles (SwagDialog                *d,
@@ -614,6 +721,8 @@ update_styles (SwagDialog                *d,
         }
     }
 
+  show_swatch (d, 0, images[0]);
+  show_swatch (d, 1, images[1]);
   swag_preview_set_styles (d->preview, images[0], images[1]);
   d->style_ids[0] = ids[0];
   d->style_ids[1] = ids[1];
@@ -646,11 +755,51 @@ show_estimate (SwagDialog *d,
                const char *text,
                gboolean    problem)
 {
+  if (problem)
+    d->estimate_valid = FALSE;
+
   gtk_label_set_text (GTK_LABEL (d->estimate_label), text);
   gtk_image_set_from_icon_name (GTK_IMAGE (d->estimate_icon),
                                 problem ? GIMP_ICON_DIALOG_WARNING :
                                           GIMP_ICON_DIALOG_INFORMATION,
                                 GTK_ICON_SIZE_BUTTON);
+}
+
+/* The last estimate, its time corrected by the speed the preview has
+ * measured: the engine's estimate is a rough figure, the preview's speed
+ * is this computer's, as busy as it is now. */
+static void
+show_full_run (SwagDialog *d)
+{
+  double  factor  = swag_preview_get_time_factor (d->preview);
+  double  seconds = d->estimate_seconds;
+  gchar  *duration, *memory, *text;
+
+  if (! d->estimate_valid)
+    return;
+
+  if (factor > 0.0)
+    seconds *= factor;
+  d->estimate_factor = factor;
+
+  duration = format_duration (seconds);
+  memory   = g_format_size (d->estimate_peak);
+  if (d->n_drawables > 1)
+    /* Translators: the estimate of the full run over several layers,
+     * e.g. "Full run of 3 layers: about 2 min, 1.2 GB of memory". */
+    text = g_strdup_printf (_("Full run of %d layers: about %s, %s of "
+                              "memory"),
+                            (int) d->n_drawables, duration, memory);
+  else
+    /* Translators: e.g. "Full run: about 2 min, 1.2 GB of memory". */
+    text = g_strdup_printf (_("Full run: about %s, %s of memory"),
+                            duration, memory);
+
+  show_estimate (d, text, FALSE);
+
+  g_free (text);
+  g_free (memory);
+  g_free (duration);
 }
 
 /* The time and memory of the full run over every selected layer. FALSE
@@ -666,7 +815,6 @@ update_estimate (SwagDialog                *d,
   int           style_w = 0, style_h = 0;
   double        seconds = 0.0;
   guint64       peak    = 0;
-  gchar        *duration, *memory, *text;
 
   /* The engine takes one style size: the larger of the two, as the full
    * run does. */
@@ -700,24 +848,10 @@ update_estimate (SwagDialog                *d,
       peak     = MAX (peak, estimate.peak_bytes);
     }
 
-  duration = format_duration (seconds);
-  memory   = g_format_size (peak);
-  if (d->n_drawables > 1)
-    /* Translators: the estimate of the full run over several layers,
-     * e.g. "Full run of 3 layers: about 2 min, 1.2 GB of memory". */
-    text = g_strdup_printf (_("Full run of %d layers: about %s, %s of "
-                              "memory"),
-                            (int) d->n_drawables, duration, memory);
-  else
-    /* Translators: e.g. "Full run: about 2 min, 1.2 GB of memory". */
-    text = g_strdup_printf (_("Full run: about %s, %s of memory"),
-                            duration, memory);
-
-  show_estimate (d, text, FALSE);
-
-  g_free (text);
-  g_free (memory);
-  g_free (duration);
+  d->estimate_seconds = seconds;
+  d->estimate_peak    = peak;
+  d->estimate_valid   = TRUE;
+  show_full_run (d);
 
   return TRUE;
 }
@@ -797,6 +931,9 @@ update (SwagDialog *d)
     {
       const char *text = _("Choose a style layer.");
 
+      show_swatch (d, 0, NULL);
+      show_swatch (d, 1, NULL);
+      d->style_ids[0] = d->style_ids[1] = 0;
       show_estimate (d, text, TRUE);
       swag_preview_set_params (d->preview, NULL, 0.0, text);
     }
@@ -938,8 +1075,17 @@ frame_shown (SwagPreview *preview,
   GtkAllocation  allocation;
   gint           x = 0, y = 0;
   gchar         *text;
+  double         factor = swag_preview_get_time_factor (preview);
 
   d->frames++;
+
+  /* The estimate follows the speed the preview measures. */
+  if (factor > 0.0 &&
+      fabs (factor - d->estimate_factor) > 0.1 * d->estimate_factor)
+    show_full_run (d);
+
+  if (! d->test_dir)
+    return;
 
   /* Where the picture is in the window, for comparing screenshots. */
   gtk_widget_get_allocation (area, &allocation);
@@ -1081,6 +1227,11 @@ build (SwagDialog *d)
   gtk_label_set_xalign (GTK_LABEL (d->estimate_label), 0.0);
   gtk_label_set_line_wrap (GTK_LABEL (d->estimate_label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (d->estimate_label), 60);
+  gimp_help_set_help_data (d->estimate_label,
+                           _("What OK will take: the time, corrected by "
+                             "how fast the preview runs on this computer, "
+                             "and the memory at the busiest moment."),
+                           NULL);
   gtk_box_pack_start (GTK_BOX (row), d->estimate_label, TRUE, TRUE, 0);
   gtk_widget_show (d->estimate_label);
   gtk_box_pack_start (GTK_BOX (right), row, FALSE, FALSE, 0);
@@ -1159,11 +1310,9 @@ swag_dialog_run (GimpProcedure        *procedure,
   d.notify_id = g_signal_connect (config, "notify",
                                   G_CALLBACK (config_notify), &d);
 
+  swag_preview_set_frame_func (d.preview, frame_shown, &d);
   if (d.test_dir)
-    {
-      write_mnemonics (&d);
-      swag_preview_set_frame_func (d.preview, frame_shown, &d);
-    }
+    write_mnemonics (&d);
   if (d.test_dir || d.stall_log)
     d.stall_id = g_timeout_add (STALL_TICK_MS, stall_tick, &d);
 

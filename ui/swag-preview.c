@@ -124,13 +124,15 @@ struct _Job
   gint         cancel;        /* atomic: TRUE asks the worker to stop */
   GThread     *thread;        /* joined by the main thread */
   SwagPreview *preview;       /* main thread only */
-  gint64       started;       /* monotonic, microseconds */
+  double       estimate;      /* the engine's seconds per evaluation */
 
   /* The mailbox: written by the worker, emptied by the main thread. */
   GMutex       lock;
   SwagImage   *frame;         /* newest image not shown yet, or NULL */
   int          iteration;     /* evaluations done */
   int          total;
+  double       first_elapsed; /* seconds into the run at evaluation 1 */
+  double       last_elapsed;  /* ... and at the newest evaluation */
   gboolean     idle_pending;  /* an idle callback will empty the box */
   gboolean     finished;
   GError      *error;
@@ -195,6 +197,7 @@ struct _SwagPreview
   guint                 timer;    /* the pause before the next run */
   gboolean              restart;  /* run again when the worker has ended */
   SwagNet              *net;      /* the last worker's network, for reuse */
+  double                time_factor; /* measured / estimated; 0: unknown */
 
   int                   show_width;
   int                   show_height;
@@ -266,32 +269,27 @@ to_byte (double v)
   return (guchar) CLAMP (floor (v * 255.0 + 0.5), 0.0, 255.0);
 }
 
-/* Draws @image scaled to the preview's size. */
-static void
-show_image (SwagPreview     *preview,
-            const SwagImage *image)
+void
+swag_preview_render (const SwagImage *image,
+                     int              width,
+                     int              height,
+                     gboolean         gray,
+                     guchar          *pixels)
 {
-  int    w      = preview->show_width;
-  int    h      = preview->show_height;
-  double scale_x, scale_y;
-
-  if (! image || ! preview->pixels)
-    return;
-
   /* Pixel centres map onto pixel centres. */
-  scale_x = (double) image->width / w;
-  scale_y = (double) image->height / h;
+  double scale_x = (double) image->width / width;
+  double scale_y = (double) image->height / height;
 
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
       {
-        guchar *out = preview->pixels + ((gsize) y * w + x) * 4;
+        guchar *out = pixels + ((gsize) y * width + x) * 4;
         float   v[4];
 
         sample (image, (x + 0.5) * scale_x - 0.5, (y + 0.5) * scale_y - 0.5,
                 v);
 
-        if (preview->gray)
+        if (gray)
           {
             /* Rec. 709 luma, as a grayscale result layer will show. */
             double luma = 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
@@ -304,9 +302,36 @@ show_image (SwagPreview     *preview,
         out[2] = to_byte (v[2]);
         out[3] = to_byte (v[3]);
       }
+}
 
+/* Draws @image scaled to the preview's size. */
+static void
+show_image (SwagPreview     *preview,
+            const SwagImage *image)
+{
+  int w = preview->show_width;
+  int h = preview->show_height;
+
+  if (! image || ! preview->pixels)
+    return;
+
+  swag_preview_render (image, w, h, preview->gray, preview->pixels);
   gimp_preview_area_draw (GIMP_PREVIEW_AREA (preview->area), 0, 0, w, h,
                           GIMP_RGBA_IMAGE, preview->pixels, w * 4);
+}
+
+/* A preview area forgets its picture when it gets a size (the first time
+ * when it is shown): draw it again. */
+static void
+area_allocated (GtkWidget     *area,
+                GtkAllocation *allocation,
+                SwagPreview   *preview)
+{
+  if (preview->pixels)
+    gimp_preview_area_draw (GIMP_PREVIEW_AREA (area), 0, 0,
+                            preview->show_width, preview->show_height,
+                            GIMP_RGBA_IMAGE, preview->pixels,
+                            preview->show_width * 4);
 }
 
 static void
@@ -344,11 +369,15 @@ static void
 job_post (Job       *job,
           SwagImage *frame,
           int        iteration,
-          int        total)
+          int        total,
+          double     elapsed)
 {
   gboolean schedule;
 
   g_mutex_lock (&job->lock);
+  if (iteration == 1)
+    job->first_elapsed = elapsed;
+  job->last_elapsed = elapsed;
   if (frame)
     {
       swag_image_free (job->frame);
@@ -383,7 +412,7 @@ job_progress (const SwagProgress *progress,
                          swag_image_copy (progress->image, NULL) : NULL;
 
       job_post (job, frame, progress->iteration + 1,
-                progress->total_iterations);
+                progress->total_iterations, progress->elapsed);
     }
 
   return TRUE;
@@ -432,9 +461,10 @@ job_thread (gpointer data)
 
 /* Takes the newest frame out of @job's mailbox. */
 static SwagImage *
-job_take_frame (Job *job,
-                int *iteration,
-                int *total)
+job_take_frame (Job    *job,
+                int    *iteration,
+                int    *total,
+                double *seconds)
 {
   SwagImage *frame;
 
@@ -443,10 +473,25 @@ job_take_frame (Job *job,
   job->frame = NULL;
   *iteration = job->iteration;
   *total     = job->total;
+  /* Seconds per evaluation, without the start (the network, the style's
+   * features). */
+  *seconds   = job->iteration >= 3 ?
+               (job->last_elapsed - job->first_elapsed) / (job->iteration - 1) :
+               0.0;
   job->idle_pending = FALSE;
   g_mutex_unlock (&job->lock);
 
   return frame;
+}
+
+/* How much slower than the engine's estimate the preview runs here. */
+static void
+measure_speed (SwagPreview *preview,
+               Job         *job,
+               double       seconds)
+{
+  if (seconds > 0.0 && job->estimate > 0.0)
+    preview->time_factor = seconds / job->estimate;
 }
 
 static void
@@ -465,12 +510,15 @@ frame_idle (gpointer data)
   SwagPreview *preview = job->preview;
   SwagImage   *frame;
   int          iteration, total;
+  double       seconds;
 
-  frame = job_take_frame (job, &iteration, &total);
+  frame = job_take_frame (job, &iteration, &total, &seconds);
 
   if (preview && preview->job == job && ! job_cancelled (job) && total > 0)
     {
       gchar *text;
+
+      measure_speed (preview, job, seconds);
 
       /* Translators: the preview's progress, e.g. "Iteration 3 of 40". */
       text = g_strdup_printf (_("Iteration %d of %d"), iteration, total);
@@ -496,6 +544,7 @@ job_finished_idle (gpointer data)
   SwagPreview *preview = job->preview;
   SwagImage   *frame;
   int          iteration, total;
+  double       seconds;
 
   /* The worker has posted this as its last act: the join is short. */
   g_thread_join (job->thread);
@@ -511,10 +560,12 @@ job_finished_idle (gpointer data)
   swag_net_free (preview->net);
   preview->net = g_steal_pointer (&job->net);
 
-  frame = job_take_frame (job, &iteration, &total);
+  frame = job_take_frame (job, &iteration, &total, &seconds);
 
   if (! job_cancelled (job))
     {
+      measure_speed (preview, job, seconds);
+
       if (job->error)
         {
           show_content (preview);
@@ -557,6 +608,7 @@ start_job (SwagPreview *preview)
 {
   Job              *job;
   const SwagParams *p;
+  SwagEstimate      estimate;
   GError           *error = NULL;
 
   g_return_if_fail (preview->job == NULL);
@@ -570,7 +622,6 @@ start_job (SwagPreview *preview)
   job = g_atomic_rc_box_new0 (Job);
   g_mutex_init (&job->lock);
   job->preview    = preview;
-  job->started    = g_get_monotonic_time ();
   job->params     = owned_params_new (&preview->params->params);
   job->content    = shared_image_ref (preview->content);
   job->styles[0]  = shared_image_ref (preview->styles[0]);
@@ -580,6 +631,17 @@ start_job (SwagPreview *preview)
   job->blend[1]   = preview->blend;
 
   p = &job->params->params;
+
+  /* What the engine expects an evaluation to take, to compare with what
+   * it does take. */
+  if (swag_transfer_estimate (p, job->content->image->width,
+                              job->content->image->height,
+                              job->styles[0]->image->width,
+                              job->styles[0]->image->height,
+                              &estimate, NULL) &&
+      p->iterations > 0)
+    job->estimate = estimate.seconds / p->iterations;
+
   if (preview->net && swag_net_matches (preview->net, p))
     job->net = g_steal_pointer (&preview->net);
   else
@@ -657,6 +719,8 @@ swag_preview_new (void)
   gtk_widget_show (preview->frame);
 
   preview->area = gimp_preview_area_new ();
+  g_signal_connect_after (preview->area, "size-allocate",
+                          G_CALLBACK (area_allocated), preview);
   gtk_container_add (GTK_CONTAINER (preview->frame), preview->area);
   gtk_widget_show (preview->area);
 
@@ -869,4 +933,10 @@ swag_preview_set_frame_func (SwagPreview          *preview,
 {
   preview->frame_func = func;
   preview->frame_data = user_data;
+}
+
+double
+swag_preview_get_time_factor (SwagPreview *preview)
+{
+  return preview->time_factor;
 }

@@ -93,6 +93,19 @@ void         swag_preview_set_frame_func (SwagPreview          *preview,
                                           SwagPreviewFrameFunc  func,
                                           gpointer              user_data);
 
+/* How many times longer an evaluation takes here than the engine's
+ * estimate (swag_transfer_estimate) says, as measured on the last preview
+ * runs; 0 before a run has done a few evaluations. */
+double       swag_preview_get_time_factor (SwagPreview *preview);
+
+/* Renders @image scaled (bilinear) to @width x @height into @pixels,
+ * (height, width, 4) 8-bit RGBA; in gray (Rec. 709 luma) when @gray. */
+void         swag_preview_render          (const SwagImage *image,
+                                           int              width,
+                                           int              height,
+                                           gboolean         gray,
+                                           guchar          *pixels);
+
 G_END_DECLS
 
 #endif /* SWAG_PREVIEW_H */
