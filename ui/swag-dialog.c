@@ -38,8 +38,9 @@
 /* The style pictures on the first page fit in a square this large. */
 #define SWATCH_SIZE     144
 
-/* The stall meter's tick. */
+/* The stall meter's tick, and the gaps between ticks it prints. */
 #define STALL_TICK_MS   10
+#define STALL_NOTE_US   50000
 
 /* The engine's pixel format. */
 #define SWAG_BABL_FORMAT "R'G'B'A float"
@@ -81,6 +82,7 @@ typedef struct
   guint                 stall_id;
   gint64                stall_last;       /* last tick while the preview ran */
   gint64                stall_max;        /* longest gap between two ticks */
+  gint64                stall_when;       /* when it ended */
   gint64                stall_busy;       /* time the preview ran */
   int                   frames;
   gint64                started;          /* when the dialog was made */
@@ -287,6 +289,10 @@ static gboolean
 refresh_chooser (gpointer data)
 {
   GimpDrawableChooser *chooser = data;
+
+  /* The dialog may have gone meanwhile. */
+  if (! gtk_widget_get_realized (GTK_WIDGET (chooser)))
+    return G_SOURCE_REMOVE;
 
   gimp_drawable_chooser_set_drawable (chooser,
                                       gimp_drawable_chooser_get_drawable (chooser));
@@ -1127,8 +1133,18 @@ stall_tick (gpointer data)
     {
       if (d->stall_last)
         {
-          d->stall_max   = MAX (d->stall_max, now - d->stall_last);
+          if (now - d->stall_last > d->stall_max)
+            {
+              d->stall_max  = now - d->stall_last;
+              d->stall_when = now;
+            }
           d->stall_busy += now - d->stall_last;
+
+          if (d->stall_log && now - d->stall_last > STALL_NOTE_US)
+            g_printerr ("swag-dialog: the main loop stalled %.1f ms, "
+                        "%.2f s after the dialog was made\n",
+                        (now - d->stall_last) / 1000.0,
+                        (now - d->started) / 1e6);
         }
       d->stall_last = now;
     }
@@ -1146,8 +1162,10 @@ report_stall (SwagDialog *d)
   gchar *text;
 
   text = g_strdup_printf ("longest gap between %d ms ticks while the "
-                          "preview ran: %.1f ms (over %.1f s, %d frames)\n",
+                          "preview ran: %.1f ms, ending %.2f s after the "
+                          "dialog was made (over %.1f s, %d frames)\n",
                           STALL_TICK_MS, d->stall_max / 1000.0,
+                          (d->stall_when - d->started) / 1e6,
                           d->stall_busy / 1e6, d->frames);
   if (d->stall_log)
     g_printerr ("swag-dialog: %s", text);

@@ -12,7 +12,8 @@
 # A case may bring its own steps in cases/CASE.session.sh, which this
 # script sources before GIMP starts: it may export variables for GIMP and
 # the plug-in, and define on_dialog WINDOW to replace what is done when the
-# dialog shows (by default, the picture and OK).
+# dialog shows (by default, the picture and OK); when on_dialog returns
+# non-zero, the next dialog to show is handed to it too.
 # GIMP3_DIRECTORY must name the (throwaway) profile. Exits with GIMP's
 # status.
 #
@@ -78,8 +79,7 @@ while kill -0 "$gimp" 2>/dev/null; do
   if [ -z "$dialog_done" ]; then
     window=$(xdotool search --onlyvisible --name "^$dialog_title\$" \
                2>/dev/null | head -n 1 || true)
-    if [ -n "$window" ]; then
-      on_dialog "$window"
+    if [ -n "$window" ] && on_dialog "$window"; then
       dialog_done=yes
     fi
   fi

@@ -1,7 +1,9 @@
 # Steps of the case gui-dialog, sourced by gui-session.sh (which defines
 # $out, $lib and $case): the bundled photograph and painting as inputs, the
-# dialog's test hooks on, and, when the dialog shows, two pictures of it a
-# few seconds apart while the preview runs, then OK.
+# dialog's test hooks on. The first dialog is cancelled while its preview
+# runs. In the second: a picture, a change of the style strength (the
+# preview starts again), another picture a few seconds later, a look at
+# the Advanced page, then OK.
 #
 # Copyright (C) 2026 the swag-style authors. GPL-3.0-or-later.
 
@@ -35,14 +37,41 @@ wait_frames () {
   done
 }
 
+dialogs=0
+
+# Escape while the preview runs; returns when the window has gone.
+cancel_dialog () {
+  wait_frames 1 120
+  xdotool windowfocus --sync "$1" key Escape
+  echo "gui-dialog: pressed Escape in the first dialog"
+  tenths=0
+  while xdotool search --onlyvisible --name "^$dialog_title\$" 2>/dev/null |
+        grep -qx "$1"; do
+    tenths=$((tenths + 1))
+    [ $tenths -le 300 ] || break
+    sleep 0.1
+  done
+}
+
 on_dialog () {
+  dialogs=$((dialogs + 1))
+  if [ $dialogs = 1 ]; then
+    cancel_dialog "$1"
+    return 1
+  fi
+
   # No tooltip in the pictures.
   xdotool mousemove 1365 767 || true
 
-  wait_frames 2 120
+  wait_frames $(($(frame_count) + 2)) 120
   import -window "$1" "$out/shot-1.png" || true
   first=$(frame_count)
   echo "gui-dialog: first picture after $first preview frames"
+
+  # A setting changes: Alt+G goes to the style strength, Up adds a step.
+  # The preview starts again after a pause.
+  xdotool windowfocus --sync "$1" key alt+g Up
+  echo "gui-dialog: raised the style strength"
 
   # The first evaluations change the picture little.
   sleep 3
@@ -51,7 +80,8 @@ on_dialog () {
   echo "gui-dialog: second picture after $(frame_count) preview frames"
   cp "$out/shot-2.png" "$out/dialog.png"
 
-  # The Advanced page, for a look. Clicking its tab moves the focus to
+  # The Advanced page, for a look (its first showing, where GTK lays out
+  # its many controls, is the dialog's longest stall). Clicking its tab moves the focus to
   # the tabs, where Return would not reach OK: OK by its mnemonic then.
   key=Return
   if [ -f "$out/advanced-tab.txt" ]; then
