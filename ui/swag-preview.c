@@ -134,7 +134,7 @@ struct _Job
   double       first_elapsed; /* seconds into the run at evaluation 1 */
   double       last_elapsed;  /* ... and at the newest evaluation */
   gboolean     idle_pending;  /* an idle callback will empty the box */
-  gboolean     finished;
+  SwagImage   *result;        /* the end of an uncancelled run */
   GError      *error;
 };
 
@@ -151,6 +151,7 @@ job_clear (gpointer data)
   shared_image_unref (job->styles[1]);
   swag_net_free (job->net);
   swag_image_free (job->frame);
+  swag_image_free (job->result);
   g_clear_error (&job->error);
   g_mutex_clear (&job->lock);
 }
@@ -441,13 +442,8 @@ job_thread (gpointer data)
                                 job_progress, job, NULL, &error);
 
   g_mutex_lock (&job->lock);
-  if (result)
-    {
-      swag_image_free (job->frame);
-      job->frame = result;
-    }
-  job->error    = error;
-  job->finished = TRUE;
+  job->result = result;
+  job->error  = error;
   g_mutex_unlock (&job->lock);
 
   /* The last thing the worker does: the callback joins it. */
@@ -571,19 +567,22 @@ job_finished_idle (gpointer data)
           show_content (preview);
           set_status (preview, job->error->message, -1.0);
         }
-      else if (frame)
+      else if (job->result)
         {
-          gchar *text;
+          const SwagImage *result = job->result;
+          gchar           *text;
 
-          show_image (preview, frame);
+          show_image (preview, result);
           /* Translators: the preview has ended; the numbers are the
            * iterations and the size of the preview, e.g. "Done: 40
            * iterations at 160 × 106 pixels". */
           text = g_strdup_printf (_("Done: %d iterations at %d × %d pixels"),
-                                  total, frame->width, frame->height);
+                                  job->params->params.iterations,
+                                  result->width, result->height);
           set_status (preview, text, -1.0);
           g_free (text);
-          frame_shown (preview, total, total);
+          frame_shown (preview, job->params->params.iterations,
+                       job->params->params.iterations);
         }
     }
 
