@@ -426,7 +426,7 @@ swag_style_run (GimpProcedure        *procedure,
 
   if (run_mode == GIMP_RUN_INTERACTIVE)
     {
-      GimpPDBStatusType status = swag_dialog_run (procedure, config, image,
+      GimpPDBStatusType status = swag_dialog_run (procedure, config,
                                                   drawables, &error);
 
       if (status != GIMP_PDB_SUCCESS)

@@ -1282,7 +1282,6 @@ set_preview_content (SwagDialog   *d,
 GimpPDBStatusType
 swag_dialog_run (GimpProcedure        *procedure,
                  GimpProcedureConfig  *config,
-                 GimpImage            *image,
                  GimpDrawable        **drawables,
                  GError              **error)
 {

@@ -26,7 +26,6 @@ void              swag_dialog_add_arguments (GimpProcedure        *procedure);
  * (stall.txt); SWAG_DIALOG_STALL_LOG=1 prints that stall on stderr. */
 GimpPDBStatusType swag_dialog_run           (GimpProcedure        *procedure,
                                              GimpProcedureConfig  *config,
-                                             GimpImage            *image,
                                              GimpDrawable        **drawables,
                                              GError              **error);
 
