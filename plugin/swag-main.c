@@ -29,10 +29,10 @@
 
 #include "swag.h"
 #include "swag-config.h"
+#include "swag-dialog.h"
 #include "swag-layer.h"
 
 #define PLUG_IN_PROC   "plug-in-swag-style-transfer"
-#define PLUG_IN_BINARY "swag-style"
 
 /* At most this many progress updates a second: each is a round trip to
  * GIMP. */
@@ -147,6 +147,7 @@ swag_style_create_procedure (GimpPlugIn  *plug_in,
                                   "2026");
 
   swag_plugin_add_arguments (procedure);
+  swag_dialog_add_arguments (procedure);
 
   gimp_procedure_add_layer_return_value (procedure, "layer",
                                          _("Layer"),
@@ -211,103 +212,6 @@ check_input (GimpImage     *image,
     }
 
   return TRUE;
-}
-
-static GList *
-property_list (const char *const *names)
-{
-  GList *list = NULL;
-
-  for (const char *const *name = names; *name; name++)
-    list = g_list_prepend (list, (gpointer) *name);
-
-  return g_list_reverse (list);
-}
-
-/* Doubles whose useful values are small: GIMP picks the digits and steps
- * of a spin button from the argument's range, which would show 0.001 as
- * "0.0" and step by 1. */
-typedef struct
-{
-  const char *name;
-  int         digits;
-  double      step;
-} FineSpin;
-
-static const FineSpin fine_spins[] =
-{
-  { "temperature",    3, 0.1    },
-  { "style-strength", 2, 0.1    },
-  { "tv-weight",      5, 0.0001 },
-  { "alpha",          5, 0.0001 },
-  { "learning-rate",  4, 0.001  },
-};
-
-/* A plain dialog of every argument, in two columns, until the real one
- * (ui/) comes. */
-static GimpPDBStatusType
-run_dialog (GimpProcedure        *procedure,
-            GimpProcedureConfig  *config,
-            GError              **error)
-{
-  GtkWidget *dialog;
-  GtkWidget *columns;
-  gboolean   run;
-
-  /* gimp_ui_init() exits the plug-in when there is no display, e.g. an
-   * interactive call from gimp-console. */
-  if (! gtk_init_check (NULL, NULL))
-    {
-      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
-                   _("The dialog needs a display. Without one, call the "
-                     "procedure with RUN-NONINTERACTIVE."));
-      return GIMP_PDB_CALLING_ERROR;
-    }
-  gimp_ui_init (PLUG_IN_BINARY);
-
-  dialog = gimp_procedure_dialog_new (procedure, config,
-                                      _("SWAG Style Transfer"));
-
-  for (gsize i = 0; i < G_N_ELEMENTS (fine_spins); i++)
-    {
-      GtkWidget *spin;
-
-      spin = gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
-                                               fine_spins[i].name,
-                                               G_TYPE_NONE);
-      if (GIMP_IS_LABEL_SPIN (spin))
-        {
-          gimp_label_spin_set_digits (GIMP_LABEL_SPIN (spin),
-                                      fine_spins[i].digits);
-          gimp_label_spin_set_increments (GIMP_LABEL_SPIN (spin),
-                                          fine_spins[i].step,
-                                          10 * fine_spins[i].step);
-        }
-    }
-
-  for (int i = 0; i < 2; i++)
-    {
-      GList *properties = property_list (swag_plugin_dialog_properties (i));
-
-      gimp_procedure_dialog_fill_box_list (GIMP_PROCEDURE_DIALOG (dialog),
-                                           i == 0 ? "swag-main" : "swag-more",
-                                           properties);
-      g_list_free (properties);
-    }
-
-  columns = gimp_procedure_dialog_fill_box (GIMP_PROCEDURE_DIALOG (dialog),
-                                            "swag-columns",
-                                            "swag-main", "swag-more", NULL);
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (columns),
-                                  GTK_ORIENTATION_HORIZONTAL);
-  gtk_box_set_spacing (GTK_BOX (columns), 18);
-  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog),
-                              "swag-columns", NULL);
-
-  run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
-  gtk_widget_destroy (dialog);
-
-  return run ? GIMP_PDB_SUCCESS : GIMP_PDB_CANCEL;
 }
 
 typedef struct
@@ -522,7 +426,8 @@ swag_style_run (GimpProcedure        *procedure,
 
   if (run_mode == GIMP_RUN_INTERACTIVE)
     {
-      GimpPDBStatusType status = run_dialog (procedure, config, &error);
+      GimpPDBStatusType status = swag_dialog_run (procedure, config,
+                                                  drawables, &error);
 
       if (status != GIMP_PDB_SUCCESS)
         return gimp_procedure_new_return_values (procedure, status, error);

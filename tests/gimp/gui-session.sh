@@ -9,6 +9,11 @@
 #   a picture of it (dialog.png) and presses Return (OK);
 # - for each file OUT/request-undo-N the case writes, it presses Ctrl+Z in
 #   the image window, once, and writes OUT/done-undo-N.
+# A case may bring its own steps in cases/CASE.session.sh, which this
+# script sources before GIMP starts: it may export variables for GIMP and
+# the plug-in, and define on_dialog WINDOW to replace what is done when the
+# dialog shows (by default, the picture and OK); when on_dialog returns
+# non-zero, the next dialog to show is handed to it too.
 # GIMP3_DIRECTORY must name the (throwaway) profile. Exits with GIMP's
 # status.
 #
@@ -17,6 +22,20 @@ set -eu
 
 inputs=$1 out=$2 lib=$3 case=$4
 dialog_title='SWAG Style Transfer'
+
+# The default for the dialog: a picture of it, then OK.
+on_dialog () {
+  sleep 1 # let it draw
+  import -window "$1" "$out/dialog.png" || true
+  xdotool windowfocus --sync "$1" key Return
+  echo "gui-session: pressed OK in the dialog"
+}
+
+session=${case%.scm}.session.sh
+if [ -f "$session" ]; then
+  # shellcheck disable=SC1090 # the case's own steps
+  . "$session"
+fi
 
 # Xvfb picks a free display and writes its number to fd 5.
 displayfile=$out/display
@@ -60,11 +79,7 @@ while kill -0 "$gimp" 2>/dev/null; do
   if [ -z "$dialog_done" ]; then
     window=$(xdotool search --onlyvisible --name "^$dialog_title\$" \
                2>/dev/null | head -n 1 || true)
-    if [ -n "$window" ]; then
-      sleep 1 # let it draw
-      import -window "$window" "$out/dialog.png" || true
-      xdotool windowfocus --sync "$window" key Return
-      echo "gui-session: pressed OK in the dialog"
+    if [ -n "$window" ] && on_dialog "$window"; then
       dialog_done=yes
     fi
   fi

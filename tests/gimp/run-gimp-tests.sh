@@ -209,6 +209,16 @@ run_case () {
   cat "$hdir/log"
   echo "case $name: GIMP ran $(( $(seconds) - start )) s, exit status $status"
 
+  # The pictures (exports, screenshots) land in the build folder in both
+  # modes, for a look and for tools/update-screenshot.sh.
+  if [ "$mode" = root ]; then
+    rm -rf "$build/gimp-tests/cases/$name/out"
+    mkdir -p "$build/gimp-tests/cases/$name/out"
+    for png in "$hdir"/out/*.png; do
+      [ -e "$png" ] && cp "$png" "$build/gimp-tests/cases/$name/out/"
+    done
+  fi
+
   [ "$status" = 0 ] || fail "case $name: GIMP exited with status $status"
   grep -q '^SWAG-CASE-OK$' "$hdir/log" ||
     fail "case $name: the case did not reach its end"
