@@ -131,7 +131,7 @@ swag_diagnose (SwagNet *net, const SwagImage *image,
           double          mean, std;
           swag_mean_std (&ctx, swag_eval_tap (src, i),
                          (gsize) ts.c * ts.h * ts.w, &mean, &std);
-          t = MAX (std, 1e-6);
+          t = MAX (params->temperature * std, 1e-6);
         }
       swag_smooth_apply (&ctx, mode, t, params->alpha, f, sh, s);
       swag_gram_forward (&ctx, s, sh.c, (gsize) sh.h * sh.w, g);

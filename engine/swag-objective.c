@@ -40,6 +40,7 @@ struct _SwagObjective
   const SwagNet *net;
   SwagSmoothing  smoothing;
   double         alpha;
+  double         temperature;  /* softmax T, or the factor on the spread (auto) */
   int            h, w;
   Tap           *taps;
   int            n_taps;
@@ -362,7 +363,7 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
             {
               double mean, std;
               swag_mean_std (&obj->ctx, f, n, &mean, &std);
-              t->temperature = MAX (std, 1e-6);
+              t->temperature = MAX (obj->temperature * std, 1e-6);
             }
           if (!t->has_style)
             continue;
@@ -524,6 +525,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
   obj->net = net;
   obj->smoothing = params->smoothing;
   obj->alpha = params->alpha;
+  obj->temperature = params->temperature;
   obj->h = content->h;
   obj->w = content->w;
   obj->ctx.n_threads = MAX (n_threads, 1);

@@ -57,7 +57,8 @@ typedef enum
   SWAG_SMOOTHING_SOFTMAX,         /* softmax over all elements of a layer */
   SWAG_SMOOTHING_CHANNEL_SOFTMAX, /* softmax over channels at each position */
   SWAG_SMOOTHING_SCALE,           /* multiply by alpha */
-  SWAG_SMOOTHING_AUTO             /* softmax, T = the layer's spread on the style */
+  SWAG_SMOOTHING_AUTO             /* softmax, T = temperature x the layer's
+                                     spread on the style */
 } SwagSmoothing;
 
 typedef enum
@@ -125,7 +126,8 @@ typedef struct
   const char         *content_layers;
   SwagSmoothing       smoothing;
   const char         *smooth_layers;
-  double              temperature;    /* softmax modes */
+  double              temperature;    /* softmax modes; for auto, a factor
+                                         on each layer's spread */
   double              alpha;          /* scale mode */
   double              style_strength; /* normalised style against content */
   double              style_weight;   /* raw (unnormalised) weights: used    */
