@@ -14,10 +14,8 @@
 static int *
 diag_taps (const SwagNet *net, const SwagParams *p, int *n, GError **error)
 {
-  char  *list = g_strjoin (",", p->style_layers ? p->style_layers
-                           : swag_default_style_layers (net->backbone),
-                           p->content_layers ? p->content_layers
-                           : swag_default_content_layers (net->backbone),
+  char  *list = g_strjoin (",", swag_params_style_layers (p),
+                           swag_params_content_layers (p),
                            NULL);
   char **names = g_strsplit (list, ",", -1);
   gboolean *use = g_new0 (gboolean, net->n_nodes);
@@ -88,8 +86,7 @@ swag_diagnose (SwagNet *net, const SwagImage *image,
   SwagTapStats *stats = NULL;
   SwagEval     *ev = NULL, *tev = NULL;
   SwagCtx       ctx = { .n_threads = 1 };
-  const char   *smooth_list = params->smooth_layers ? params->smooth_layers
-                              : swag_default_smooth_layers (net->backbone);
+  const char   *smooth_list = swag_params_smooth_layers (params);
   int          *taps;
   int           n;
 

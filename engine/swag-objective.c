@@ -487,14 +487,11 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
   gboolean raw = params->style_weight > 0 || params->content_weight > 0;
   int      n_style_taps, n_content_taps;
 
-  ok = parse_layers (net, params->style_layers ? params->style_layers
-                     : swag_default_style_layers (net->backbone),
+  ok = parse_layers (net, swag_params_style_layers (params),
                      style_nodes, error)
-       && parse_layers (net, params->content_layers ? params->content_layers
-                        : swag_default_content_layers (net->backbone),
+       && parse_layers (net, swag_params_content_layers (params),
                         content_nodes, error)
-       && parse_layers (net, params->smooth_layers ? params->smooth_layers
-                        : swag_default_smooth_layers (net->backbone),
+       && parse_layers (net, swag_params_smooth_layers (params),
                         smooth_nodes, error);
   if (ok && style_nodes->len == 0 && content_nodes->len == 0)
     {
@@ -771,10 +768,8 @@ swag_objective_bytes (const SwagNet *net, const SwagParams *params, int h,
   guint64  bytes = 0;
   int      last = -1;
 
-  if (!parse_layers (net, params->style_layers ? params->style_layers
-                     : swag_default_style_layers (net->backbone), nodes, NULL)
-      || !parse_layers (net, params->content_layers ? params->content_layers
-                        : swag_default_content_layers (net->backbone), nodes,
+  if (!parse_layers (net, swag_params_style_layers (params), nodes, NULL)
+      || !parse_layers (net, swag_params_content_layers (params), nodes,
                         NULL))
     {
       g_array_free (nodes, TRUE);

@@ -85,10 +85,14 @@ swag_default_style_layers (SwagBackbone backbone)
          : "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1";
 }
 
+/* One level shallower than the paper's (relu4_2, conv3_5): with random
+ * weights, deep features keep too little of the content's layout, and the
+ * study (docs/study) found the picture lost at relu4_2 long before the
+ * style's strokes appear. The paper presets keep the paper's layers. */
 const char *
 swag_default_content_layers (SwagBackbone backbone)
 {
-  return is_resnet_family (backbone) ? "conv3_5" : "relu4_2";
+  return is_resnet_family (backbone) ? "conv2_3" : "relu3_1";
 }
 
 const char *
@@ -98,6 +102,37 @@ swag_default_smooth_layers (SwagBackbone backbone)
   return is_resnet_family (backbone)
          ? "conv0_0,conv1_2,conv2_3,conv3_5,conv4_2"
          : "relu1_1,relu2_1,relu3_1,relu4_1,relu4_2,relu5_1";
+}
+
+static gboolean
+raw_weights (const SwagParams *p)
+{
+  return p->style_weight > 0 || p->content_weight > 0;
+}
+
+const char *
+swag_params_style_layers (const SwagParams *p)
+{
+  return p->style_layers ? p->style_layers
+                         : swag_default_style_layers (p->backbone);
+}
+
+const char *
+swag_params_content_layers (const SwagParams *p)
+{
+  if (p->content_layers)
+    return p->content_layers;
+  /* The paper's raw weighting goes with the paper's content layer. */
+  if (raw_weights (p))
+    return is_resnet_family (p->backbone) ? "conv3_5" : "relu4_2";
+  return swag_default_content_layers (p->backbone);
+}
+
+const char *
+swag_params_smooth_layers (const SwagParams *p)
+{
+  return p->smooth_layers ? p->smooth_layers
+                          : swag_default_smooth_layers (p->backbone);
 }
 
 void
@@ -115,10 +150,10 @@ swag_params_init_defaults (SwagParams *p)
   p->smooth_layers = NULL;
   p->temperature = 1.0;
   p->alpha = 0.001;
-  p->style_strength = 1.0;
+  p->style_strength = 10.0;
   p->style_weight = 0.0;
   p->content_weight = 0.0;
-  p->tv_weight = 0.0;
+  p->tv_weight = 5.0;
   p->iterations = 300;
   p->size = 512;
   p->scales = 3;
@@ -159,6 +194,7 @@ swag_params_apply_preset (SwagParams *p, const char *preset, GError **error)
       break;
     case 1: /* paper-vgg19: Gatys et al.'s layers, raw weights */
       p->backbone = SWAG_BACKBONE_VGG19;
+      p->tv_weight = 0;
       p->pooling = SWAG_POOLING_MAX;
       p->smoothing = SWAG_SMOOTHING_NONE;
       p->style_weight = 1e6;
@@ -167,6 +203,7 @@ swag_params_apply_preset (SwagParams *p, const char *preset, GError **error)
     case 2: /* paper-resnet50 */
     case 3: /* paper-resnet50-swag */
       p->backbone = SWAG_BACKBONE_RESNET50;
+      p->tv_weight = 0;
       p->smoothing = which == 3 ? SWAG_SMOOTHING_SOFTMAX : SWAG_SMOOTHING_NONE;
       p->style_weight = 1e17;
       p->content_weight = 1;
@@ -340,13 +377,10 @@ swag_params_to_json (const SwagParams *p)
   json_string (o, "weights", p->weights ? p->weights : "random");
   g_snprintf (seed, sizeof seed, "%" G_GUINT64_FORMAT, p->seed);
   json_raw (o, "seed", seed);
-  json_string (o, "style-layers", p->style_layers ? p->style_layers
-               : swag_default_style_layers (p->backbone));
-  json_string (o, "content-layers", p->content_layers ? p->content_layers
-               : swag_default_content_layers (p->backbone));
+  json_string (o, "style-layers", swag_params_style_layers (p));
+  json_string (o, "content-layers", swag_params_content_layers (p));
   json_string (o, "smoothing", smoothing_names[p->smoothing]);
-  json_string (o, "smooth-layers", p->smooth_layers ? p->smooth_layers
-               : swag_default_smooth_layers (p->backbone));
+  json_string (o, "smooth-layers", swag_params_smooth_layers (p));
   json_double (o, "temperature", p->temperature);
   json_double (o, "alpha", p->alpha);
   json_double (o, "style-strength", p->style_strength);

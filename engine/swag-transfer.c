@@ -313,10 +313,8 @@ deepest_tap (SwagNet *net, const SwagParams *params)
   char **lists[2];
   int    last = -1;
 
-  lists[0] = g_strsplit (params->style_layers ? params->style_layers
-                         : swag_default_style_layers (net->backbone), ",", -1);
-  lists[1] = g_strsplit (params->content_layers ? params->content_layers
-                         : swag_default_content_layers (net->backbone), ",", -1);
+  lists[0] = g_strsplit (swag_params_style_layers (params), ",", -1);
+  lists[1] = g_strsplit (swag_params_content_layers (params), ",", -1);
   for (int l = 0; l < 2; l++)
     {
       for (int i = 0; lists[l][i]; i++)

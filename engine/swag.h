@@ -169,6 +169,13 @@ gboolean swag_params_validate      (const SwagParams *params,
  * and the GIMP parasite). Free with g_free. */
 char    *swag_params_to_json       (const SwagParams *params);
 
+/* The tap lists a run uses: the params' own, else the backbone's defaults;
+ * with raw weights (the paper presets) the default content layer is the
+ * paper's (relu4_2, conv3_5). */
+const char *swag_params_style_layers   (const SwagParams *params);
+const char *swag_params_content_layers (const SwagParams *params);
+const char *swag_params_smooth_layers  (const SwagParams *params);
+
 /* The backbone's default tap lists, comma-separated (static strings). */
 const char *swag_default_style_layers   (SwagBackbone backbone);
 const char *swag_default_content_layers (SwagBackbone backbone);

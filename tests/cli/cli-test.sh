@@ -215,20 +215,25 @@ reference () {
     "$PYTHON" "$CHECK" run report.jsonl 2
 }
 
+# The references use the paper's content layers (relu4_2, conv3_5).
 case_reference_vgg19 () {
-  reference vgg19-max-none-64x64 --backbone vgg19 --pooling max --smoothing none
-  reference vgg19-avg-none-64x64 --backbone vgg19 --pooling avg --smoothing none
+  reference vgg19-max-none-64x64 --backbone vgg19 --pooling max --smoothing none \
+    --content-layers relu4_2
+  reference vgg19-avg-none-64x64 --backbone vgg19 --pooling avg --smoothing none \
+    --content-layers relu4_2
 }
 
 case_reference_resnet50 () {
   reference resnet50-softmax-64x64 --backbone resnet50 --smoothing softmax \
-    --temperature 1
-  reference resnet50-auto-64x64 --backbone resnet50 --smoothing auto
+    --temperature 1 --content-layers conv3_5
+  reference resnet50-auto-64x64 --backbone resnet50 --smoothing auto \
+    --temperature 1 --content-layers conv3_5
 }
 
 case_diagnose () {
   mkpng style2.png 44 40 rgb 5
-  st --diagnose content.png style.png style2.png --size 48 $T --report diag.jsonl
+  st --diagnose content.png style.png style2.png --size 48 $T --report diag.jsonl \
+    --content-layers relu4_2
   check "--diagnose alone: exit 0" [ "$status" -eq 0 ]
   note stdout
   check "one table per image" \
