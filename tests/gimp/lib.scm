@@ -8,9 +8,12 @@
 ;
 ; Copyright (C) 2026 the swag-style authors. GPL-3.0-or-later.
 
-; Small and fast: a few evaluations at a small working size.
-(define swag-iterations 4)
+; Small and fast: a few evaluations at a small working size, all at full
+; resolution (one scale): 48x40 inputs would otherwise split them over two
+; scales of two evaluations, and L-BFGS's first steps are short.
+(define swag-iterations 12)
 (define swag-size 64)
+(define swag-scales 1)
 
 (define (show x)
   (let ((port (open-output-string)))
@@ -134,7 +137,8 @@
                             #:drawables (list->vector layers)
                             #:style-layer style
                             #:iterations swag-iterations
-                            #:size swag-size)
+                            #:size swag-size
+                            #:scales swag-scales)
                       extra))))
 
 ; The result layer's place and geometry, as INTERFACES.md states them.

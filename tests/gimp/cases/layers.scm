@@ -22,7 +22,8 @@
                                #:drawables (vector top inner)
                                #:style-layer top
                                #:iterations swag-iterations
-                               #:size swag-size))
+                               #:size swag-size
+                               #:scales swag-scales))
 (define result-top (car returned))
 (define results (vector->list (cadr returned)))
 
