@@ -181,6 +181,7 @@ run_console () {
       --batch-interpreter plug-in-script-fu-eval \
       -b "(begin (define swag-inputs \"$work/inputs\")
                  (define swag-out \"$dir/out\")
+                 (define swag-top \"$tsrc/../..\")
                  (load \"$tsrc/lib.scm\") (load \"$tsrc/cases/$name.scm\"))"
 }
 
