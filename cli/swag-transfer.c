@@ -194,6 +194,10 @@ options_context (CliOptions *o, GPtrArray *keep)
     /* Automatic arrays may take run-time addresses: no static tables. */
     GOptionEntry entries[] = {
       { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->out,
+        /* TRANSLATORS: in --help, the upper-case words (OUT, DIR, STYLE,
+         * CONTENT, NAME, FILE, ...) stand for the values of the options and
+         * arguments: translate each the same way everywhere, in the usage
+         * line, the summary and the descriptions. */
         _("Write the result to OUT (.png, .jpg or .jpeg)"), _("OUT") },
       { "batch", 'b', 0, G_OPTION_ARG_FILENAME, &o->batch,
         _("Stylise every CONTENT into folder DIR as NAME.png, loading the network once"),

@@ -2,6 +2,7 @@
 #include "swag.h"
 #include "swag-core.h"
 #include "swag-blas.h"
+#include "swag-i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -89,13 +90,17 @@ swag_try_alloc_floats (gsize n, const char *what, GError **error)
   if (!g_size_checked_mul (&bytes, n, sizeof (float)))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                   "%s: size overflow", what);
+                   /* TRANSLATORS: %s is what the memory is for, e.g. "Gram
+                    * matrix". */
+                   _("%s: size overflow"), _(what));
       return NULL;
     }
   p = g_try_malloc (MAX (bytes, 1));
   if (!p)
     g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                 "Out of memory: %s needs %.1f MiB",
-                 what, bytes / (1024.0 * 1024.0));
+                 /* TRANSLATORS: %s is what the memory is for, e.g. "Gram
+                  * matrix". */
+                 _("Out of memory: %s needs %.1f MiB"),
+                 _(what), bytes / (1024.0 * 1024.0));
   return p;
 }

@@ -11,7 +11,8 @@ int      swag_cpu_count        (void);
 guint64  swag_memory_available (void);
 
 /* g_try_malloc of n floats with an overflow check; NULL with
- * SWAG_ERROR_NO_MEMORY naming @what. Free with g_free. */
+ * SWAG_ERROR_NO_MEMORY naming @what (marked with N_(), translated in the
+ * message). Free with g_free. */
 gpointer swag_try_alloc_floats (gsize n, const char *what, GError **error);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "swag.h"
 #include "swag-core.h"
 #include "swag-imageops.h"
+#include "swag-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -15,20 +16,20 @@ swag_image_new (int width, int height, GError **error)
   if (width <= 0 || height <= 0)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "Invalid image size %d×%d", width, height);
+                   _("Invalid image size %d×%d"), width, height);
       return NULL;
     }
   if (!g_size_checked_mul (&n, (gsize) width, (gsize) height)
       || !g_size_checked_mul (&n, n, 4))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                   "Image size %d×%d is too large", width, height);
+                   _("Image size %d×%d is too large"), width, height);
       return NULL;
     }
   im = g_new0 (SwagImage, 1);
   im->width = width;
   im->height = height;
-  im->data = swag_try_alloc_floats (n, "image", error);
+  im->data = swag_try_alloc_floats (n, N_("image"), error);
   if (!im->data)
     {
       g_free (im);
@@ -182,10 +183,10 @@ swag_image_to_planar (const SwagImage *im, int w, int h, float **rgb_out,
   *rgb_out = NULL;
   if (mask_out)
     *mask_out = NULL;
-  pre = swag_try_alloc_floats (4 * n, "image", error);
+  pre = swag_try_alloc_floats (4 * n, N_("image"), error);
   if (!pre)
     return FALSE;
-  rgb = swag_try_alloc_floats (4 * (gsize) w * h, "image", error);
+  rgb = swag_try_alloc_floats (4 * (gsize) w * h, N_("image"), error);
   if (!rgb)
     {
       g_free (pre);
@@ -240,7 +241,7 @@ swag_image_to_planar (const SwagImage *im, int w, int h, float **rgb_out,
         if (!mask)
           {
             g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                         "Out of memory for the alpha mask");
+                         _("Out of memory for the alpha mask"));
             g_free (rgb);
             return FALSE;
           }

@@ -12,6 +12,7 @@
  */
 #include "swag-net.h"
 #include "swag-core.h"
+#include "swag-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -275,7 +276,7 @@ swag_net_topology_new (SwagBackbone backbone, SwagPooling pooling)
 gboolean
 swag_net_alloc_block (SwagNet *net, GError **error)
 {
-  net->block = swag_try_alloc_floats (net->block_floats, "network weights",
+  net->block = swag_try_alloc_floats (net->block_floats, N_("network weights"),
                                       error);
   if (!net->block)
     return FALSE;
@@ -330,7 +331,10 @@ swag_net_find_tap (const SwagNet *net, const char *name, GError **error)
       g_string_append_printf (known, "%s%s", known->len ? ", " : "",
                               net->tap_names[2 * i]);
   g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-               "Unknown layer “%s” for %s; known layers: %s",
+               /* TRANSLATORS: layers of the neural network (taps such as
+                * "relu4_1"), not image layers; the second %s is the network,
+                * e.g. "vgg19". */
+               _("Unknown layer “%s” for %s; known layers: %s"),
                name, swag_choice_names (SWAG_CHOICE_BACKBONE)[net->backbone],
                known->str);
   g_string_free (known, TRUE);
@@ -382,8 +386,11 @@ swag_net_shapes (const SwagNet *net, int h, int w, int last,
       if (shapes[i].h <= 0 || shapes[i].w <= 0)
         {
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                       "The image (%d×%d) is too small for layer “%s” of %s: "
-                       "it needs at least %d pixels on each side",
+                       /* TRANSLATORS: a layer of the neural network, e.g.
+                        * "relu5_1"; the last %s is the network, e.g.
+                        * "vgg19". */
+                       _("The image (%d×%d) is too small for layer “%s” of %s: "
+                         "it needs at least %d pixels on each side"),
                        w, h, swag_net_tap_name (net, last) ? swag_net_tap_name (net, last) : net->nodes[last].name,
                        swag_choice_names (SWAG_CHOICE_BACKBONE)[net->backbone],
                        swag_net_min_side (net, last));
@@ -577,7 +584,9 @@ make_plan (const SwagNet *net, int h, int w, const int *taps, int n_taps,
         if (taps[u] == taps[t])
           {
             g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                         "Layer “%s” listed twice",
+                         /* TRANSLATORS: a layer of the neural network, e.g.
+                          * "relu4_1". */
+                         _("Layer “%s” listed twice"),
                          swag_net_tap_name (net, taps[t]));
             return FALSE;
           }
@@ -747,7 +756,7 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
     }
   ev->n_taps = n_taps;
   ev->taps = g_memdup2 (taps, sizeof (int) * n_taps);
-  ev->arena = swag_try_alloc_floats (ev->plan.arena, "layer activations",
+  ev->arena = swag_try_alloc_floats (ev->plan.arena, N_("layer activations"),
                                      error);
   if (!ev->arena)
     goto fail;
@@ -757,7 +766,7 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
       if (!ev->masks)
         {
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                       "Out of memory for the backward masks (%.1f MiB)",
+                       _("Out of memory for the backward masks (%.1f MiB)"),
                        ev->plan.mask_bytes / 1048576.0);
           goto fail;
         }
@@ -765,7 +774,7 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
   if (ev->plan.scratch)
     {
       ev->ctx.scratch = swag_try_alloc_floats (ev->plan.scratch,
-                                               "convolution workspace", error);
+                                               N_("convolution workspace"), error);
       if (!ev->ctx.scratch)
         goto fail;
     }
@@ -832,7 +841,7 @@ cancelled (SwagLayerFunc layer, gpointer data, int node, GError **error)
 {
   if (layer && !layer (node, data))
     {
-      g_set_error (error, SWAG_ERROR, SWAG_ERROR_CANCELLED, "Cancelled");
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_CANCELLED, _("Cancelled"));
       return TRUE;
     }
   return FALSE;

@@ -12,6 +12,7 @@
 #include "swag-objective.h"
 #include "swag-core.h"
 #include "swag-imageops.h"
+#include "swag-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -334,7 +335,7 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
   if (!(total_blend > 0))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "The style blend weights must add up to more than 0");
+                   _("The style blend weights must add up to more than 0"));
       return FALSE;
     }
 
@@ -367,9 +368,9 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
             }
           if (!t->has_style)
             continue;
-          s = swag_try_alloc_floats (n, "style features", error);
-          sm = swag_try_alloc_floats (n, "style features", error);
-          g = swag_try_alloc_floats (cc, "style Gram", error);
+          s = swag_try_alloc_floats (n, N_("style features"), error);
+          sm = swag_try_alloc_floats (n, N_("style features"), error);
+          g = swag_try_alloc_floats (cc, N_("style Gram"), error);
           if (!s || !sm || !g)
             {
               g_free (s);
@@ -387,10 +388,10 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
             {
               if (n_styles > 1)
                 g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                             "Style image %d is fully transparent", k + 1);
+                             _("Style image %d is fully transparent"), k + 1);
               else
                 g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                             "The style image is fully transparent");
+                             _("The style image is fully transparent"));
               ok = FALSE;
             }
           else
@@ -437,7 +438,7 @@ normalise (SwagObjective *obj, const SwagParams *params,
   if (ok && n_content_taps > 0)
     {
       style_rgb = swag_try_alloc_floats ((gsize) 3 * content->h * content->w,
-                                         "style image", error);
+                                         N_("style image"), error);
       ok = style_rgb != NULL;
       if (ok)
         {
@@ -496,12 +497,14 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
   if (ok && style_nodes->len == 0 && content_nodes->len == 0)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "No style or content layer to optimise");
+                   /* TRANSLATORS: layers of the neural network (taps), not
+                    * image layers. */
+                   _("No style or content layer to optimise"));
       ok = FALSE;
     }
   if (ok && n_styles < 1 && style_nodes->len > 0)
     {
-      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, "No style image");
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, _("No style image"));
       ok = FALSE;
     }
   if (!ok)
@@ -573,34 +576,34 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
       if (t->mask && t->mask_sum <= 0)
         {
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                       "The content image is fully transparent");
+                       _("The content image is fully transparent"));
           goto fail;
         }
       if (t->smooth)
         {
-          t->s = swag_try_alloc_floats (n, "smoothed features", error);
-          t->ds = t->s ? swag_try_alloc_floats (n, "smoothed features", error)
+          t->s = swag_try_alloc_floats (n, N_("smoothed features"), error);
+          t->ds = t->s ? swag_try_alloc_floats (n, N_("smoothed features"), error)
                        : NULL;
           if (!t->ds)
             goto fail;
         }
       if (t->mask && t->has_style)
         {
-          t->sm = swag_try_alloc_floats (n, "masked features", error);
+          t->sm = swag_try_alloc_floats (n, N_("masked features"), error);
           if (!t->sm)
             goto fail;
         }
       if (t->has_style)
         {
-          t->g = swag_try_alloc_floats (cc, "Gram matrix", error);
-          t->dg = t->g ? swag_try_alloc_floats (cc, "Gram matrix", error)
+          t->g = swag_try_alloc_floats (cc, N_("Gram matrix"), error);
+          t->dg = t->g ? swag_try_alloc_floats (cc, N_("Gram matrix"), error)
                        : NULL;
           if (!t->dg)
             goto fail;
         }
       if (t->has_content)
         {
-          t->content_target = swag_try_alloc_floats (n, "content features",
+          t->content_target = swag_try_alloc_floats (n, N_("content features"),
                                                      error);
           if (!t->content_target)
             goto fail;

@@ -8,6 +8,7 @@
  */
 #include "swag-optim.h"
 #include "swag-core.h"
+#include "swag-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -282,7 +283,7 @@ run_lbfgs (Run *r, float *x, GError **error)
   double     f, prev_f, t = 0, h_diag = 1;
   EvalStatus st;
 
-  buf = swag_try_alloc_floats ((gsize) 7 * n, "optimiser state", error);
+  buf = swag_try_alloc_floats ((gsize) 7 * n, N_("optimiser state"), error);
   if (!buf)
     {
       g_free (ys); g_free (ss); g_free (ro); g_free (al);
@@ -297,7 +298,7 @@ run_lbfgs (Run *r, float *x, GError **error)
   if (!isfinite (f))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_NUMERIC,
-                   "The loss is not a finite number at the start");
+                   _("The loss is not a finite number at the start"));
       st = EVAL_ERROR;
       goto out;
     }
@@ -339,7 +340,7 @@ run_lbfgs (Run *r, float *x, GError **error)
                   if (!ys[slot] || !ss[slot])
                     {
                       g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                                   "Out of memory for the L-BFGS history");
+                                   _("Out of memory for the L-BFGS history"));
                       st = EVAL_ERROR;
                       goto out;
                     }
@@ -428,7 +429,7 @@ run_adam (Run *r, float *x, GError **error)
   double     f, p1 = 1, p2 = 1, lr = r->opt->lr;
   EvalStatus st = EVAL_OK;
 
-  buf = swag_try_alloc_floats ((gsize) 3 * n, "optimiser state", error);
+  buf = swag_try_alloc_floats ((gsize) 3 * n, N_("optimiser state"), error);
   if (!buf)
     return EVAL_ERROR;
   g = buf; m = buf + n; v = buf + 2 * n;
@@ -497,8 +498,8 @@ swag_minimize (const SwagOptimOptions *opt, float *x, gsize n,
   r.func = func;
   r.data = user_data;
   r.best_f = INFINITY;
-  r.best_x = swag_try_alloc_floats (n, "optimiser state", error);
-  r.xt = r.best_x ? swag_try_alloc_floats (n, "optimiser state", error)
+  r.best_x = swag_try_alloc_floats (n, N_("optimiser state"), error);
+  r.xt = r.best_x ? swag_try_alloc_floats (n, N_("optimiser state"), error)
                   : NULL;
   if (!r.xt)
     {
@@ -516,8 +517,8 @@ swag_minimize (const SwagOptimOptions *opt, float *x, gsize n,
   else if (st != EVAL_ERROR)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_NUMERIC,
-                   "The loss was never a finite number: try smaller weights "
-                   "or another smoothing");
+                   _("The loss was never a finite number: try smaller weights "
+                     "or another smoothing"));
       st = EVAL_ERROR;
     }
   if (n_evals)

@@ -2,6 +2,7 @@
  * their JSON form. GPL-3.0-or-later. */
 #include "swag.h"
 #include "swag-net.h"
+#include "swag-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -31,12 +32,13 @@ static const char *const *const choice_lists[] = {
 };
 
 static const char *const choice_titles[] = {
-  [SWAG_CHOICE_BACKBONE] = "backbone",
-  [SWAG_CHOICE_POOLING] = "pooling",
-  [SWAG_CHOICE_SMOOTHING] = "smoothing",
-  [SWAG_CHOICE_OPTIMIZER] = "optimizer",
-  [SWAG_CHOICE_INIT] = "initialisation",
-  [SWAG_CHOICE_PRESET] = "preset",
+  /* TRANSLATORS: the settings named in "Unknown %s “%s”; choose one of: %s". */
+  [SWAG_CHOICE_BACKBONE] = N_("backbone"),
+  [SWAG_CHOICE_POOLING] = N_("pooling"),
+  [SWAG_CHOICE_SMOOTHING] = N_("smoothing"),
+  [SWAG_CHOICE_OPTIMIZER] = N_("optimizer"),
+  [SWAG_CHOICE_INIT] = N_("initialisation"),
+  [SWAG_CHOICE_PRESET] = N_("preset"),
 };
 
 const char *const *
@@ -63,7 +65,10 @@ swag_choice_parse (SwagChoice choice, const char *name, GError **error)
       return i;
   valid = g_strjoinv (", ", (char **) names);
   g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-               "Unknown %s “%s”; choose one of: %s", choice_titles[choice],
+               /* TRANSLATORS: the first %s is a setting ("backbone",
+                * "smoothing", ...), the second the value given, the last the
+                * list of valid values. */
+               _("Unknown %s “%s”; choose one of: %s"), _(choice_titles[choice]),
                name ? name : "", valid);
   g_free (valid);
   return -1;
@@ -241,7 +246,10 @@ check_layers (SwagNet *topo, const char *list, const char *what,
   if (ok && n == 0 && !may_be_empty)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "%s: the list of layers is empty", what);
+                   /* TRANSLATORS: %s is "Style layers", "Content layers" or
+                    * "Smoothed layers": lists of layers of the neural
+                    * network (taps), not image layers. */
+                   _("%s: the list of layers is empty"), what);
       ok = FALSE;
     }
   g_strfreev (names);
@@ -269,47 +277,49 @@ swag_params_validate (const SwagParams *p, GError **error)
   RANGE ((guint) p->optimizer <= SWAG_OPTIMIZER_ADAM, "Unknown optimizer");
   RANGE ((guint) p->init <= SWAG_INIT_STYLE_NOISE, "Unknown initialisation");
   RANGE (p->iterations >= 1 && p->iterations <= 100000,
-         "Iterations must be between 1 and 100000 (got %d)", p->iterations);
+         _("Iterations must be between 1 and 100000 (got %d)"), p->iterations);
   RANGE (p->size >= 16 && p->size <= 16384,
-         "The working size must be between 16 and 16384 pixels (got %d)",
+         _("The working size must be between 16 and 16384 pixels (got %d)"),
          p->size);
   RANGE (p->scales >= 1 && p->scales <= 8,
-         "Scales must be between 1 and 8 (got %d)", p->scales);
+         _("Scales must be between 1 and 8 (got %d)"), p->scales);
   RANGE (isfinite (p->temperature) && p->temperature > 0
          && p->temperature <= 1e6,
-         "The temperature must be positive (got %g)", p->temperature);
+         _("The temperature must be positive (got %g)"), p->temperature);
   RANGE (isfinite (p->alpha) && p->alpha > 0 && p->alpha <= 1e6,
-         "Alpha must be positive (got %g)", p->alpha);
+         _("Alpha must be positive (got %g)"), p->alpha);
   RANGE (isfinite (p->style_strength) && p->style_strength >= 0
          && p->style_strength <= 1e12,
-         "The style strength must be zero or positive (got %g)",
+         _("The style strength must be zero or positive (got %g)"),
          p->style_strength);
   RANGE (isfinite (p->style_weight) && p->style_weight >= 0
          && p->style_weight <= 1e30,
-         "The style weight must be zero or positive (got %g)", p->style_weight);
+         _("The style weight must be zero or positive (got %g)"), p->style_weight);
   RANGE (isfinite (p->content_weight) && p->content_weight >= 0
          && p->content_weight <= 1e30,
-         "The content weight must be zero or positive (got %g)",
+         _("The content weight must be zero or positive (got %g)"),
          p->content_weight);
   RANGE (isfinite (p->tv_weight) && p->tv_weight >= 0 && p->tv_weight <= 1e12,
-         "The total-variation weight must be zero or positive (got %g)",
+         _("The total-variation weight must be zero or positive (got %g)"),
          p->tv_weight);
   RANGE (p->lbfgs_history >= 1 && p->lbfgs_history <= 1000,
-         "The L-BFGS history must be between 1 and 1000 (got %d)",
+         _("The L-BFGS history must be between 1 and 1000 (got %d)"),
          p->lbfgs_history);
   RANGE (isfinite (p->learning_rate) && p->learning_rate > 0
          && p->learning_rate <= 10,
-         "The learning rate must be positive (got %g)", p->learning_rate);
+         _("The learning rate must be positive (got %g)"), p->learning_rate);
   RANGE (isfinite (p->style_scale) && p->style_scale >= 0.05
          && p->style_scale <= 8,
-         "The style scale must be between 0.05 and 8 (got %g)",
+         _("The style scale must be between 0.05 and 8 (got %g)"),
          p->style_scale);
   RANGE (p->preview_every >= 0, "preview_every must not be negative");
 
   topo = swag_net_topology_new (p->backbone, p->pooling);
-  ok = check_layers (topo, p->style_layers, "Style layers", FALSE, error)
-       && check_layers (topo, p->content_layers, "Content layers", TRUE, error)
-       && check_layers (topo, p->smooth_layers, "Smoothed layers", TRUE, error);
+  /* TRANSLATORS: lists of layers of the neural network (taps such as
+   * "relu4_1"), not image layers; the prefix of messages about such a list. */
+  ok = check_layers (topo, p->style_layers, _("Style layers"), FALSE, error)
+       && check_layers (topo, p->content_layers, _("Content layers"), TRUE, error)
+       && check_layers (topo, p->smooth_layers, _("Smoothed layers"), TRUE, error);
   swag_net_free (topo);
   return ok;
 }

@@ -3,10 +3,12 @@
 #include "swag-safetensors.h"
 
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
 #include "swag.h"
+#include "swag-i18n.h"
 
 /* The format's own cap on the JSON header (safetensors' MAX_HEADER_SIZE). */
 #define HEADER_MAX G_GUINT64_CONSTANT (100000000)
@@ -143,8 +145,11 @@ syntax_error (Parser *p, const char *format, ...)
   what = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-               "%s: the header is not valid JSON at byte %" G_GSIZE_FORMAT
-               ": %s", p->file, p->pos, what);
+               /* TRANSLATORS: the first %s is a file; the last is what is
+                * wrong, one of the JSON syntax messages, e.g. "expected a
+                * number". */
+               _("%s: the header is not valid JSON at byte %zu: %s"),
+               p->file, p->pos, what);
   g_free (what);
   return FALSE;
 }
@@ -171,7 +176,7 @@ static gboolean
 expect (Parser *p, char c)
 {
   if (peek (p) != c)
-    return syntax_error (p, "expected ‘%c’", c);
+    return syntax_error (p, _("expected ‘%c’"), c);
   p->pos++;
   return TRUE;
 }
@@ -215,7 +220,7 @@ parse_string (Parser *p, GString *out)
       if (out != NULL)
         g_string_append_len (out, p->json + start, p->pos - start);
       if (p->pos == p->len)
-        return syntax_error (p, "unterminated string");
+        return syntax_error (p, _("unterminated string"));
 
       char c = p->json[p->pos];
       if (c == '"')
@@ -224,11 +229,11 @@ parse_string (Parser *p, GString *out)
           return TRUE;
         }
       if (c != '\\')
-        return syntax_error (p, "control character in a string");
+        return syntax_error (p, _("control character in a string"));
 
       p->pos++;
       if (p->pos == p->len)
-        return syntax_error (p, "unterminated string");
+        return syntax_error (p, _("unterminated string"));
       c = p->json[p->pos++];
 
       gunichar u;
@@ -246,20 +251,20 @@ parse_string (Parser *p, GString *out)
           {
             int hi = hex4 (p);
             if (hi < 0)
-              return syntax_error (p, "bad \\u escape");
+              return syntax_error (p, _("bad \\u escape"));
             u = (gunichar) hi;
             if (hi >= 0xdc00 && hi <= 0xdfff)
-              return syntax_error (p, "lone low surrogate in a \\u escape");
+              return syntax_error (p, _("lone low surrogate in a \\u escape"));
             if (hi >= 0xd800 && hi <= 0xdbff)
               {
                 int lo;
                 if (p->len - p->pos < 2 || p->json[p->pos] != '\\'
                     || p->json[p->pos + 1] != 'u')
-                  return syntax_error (p, "lone high surrogate in a \\u escape");
+                  return syntax_error (p, _("lone high surrogate in a \\u escape"));
                 p->pos += 2;
                 lo = hex4 (p);
                 if (lo < 0xdc00 || lo > 0xdfff)
-                  return syntax_error (p, "bad surrogate pair in a \\u escape");
+                  return syntax_error (p, _("bad surrogate pair in a \\u escape"));
                 u = 0x10000 + (((gunichar) hi - 0xd800) << 10)
                     + ((gunichar) lo - 0xdc00);
               }
@@ -267,15 +272,15 @@ parse_string (Parser *p, GString *out)
               {
                 /* Valid JSON, but names are C strings here. */
                 g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                             "%s: a string in the header contains U+0000, "
-                             "which is not supported", p->file);
+                             _("%s: a string in the header contains U+0000, "
+                               "which is not supported"), p->file);
                 return FALSE;
               }
             break;
           }
         default:
           p->pos--;
-          return syntax_error (p, "bad escape ‘\\%c’", g_ascii_isprint (c) ? c : '?');
+          return syntax_error (p, _("bad escape ‘\\%c’"), g_ascii_isprint (c) ? c : '?');
         }
       if (out != NULL)
         g_string_append_unichar (out, u);
@@ -305,12 +310,12 @@ parse_number (Parser *p, Number *num)
       p->pos++;
     }
   if (p->pos == p->len || !g_ascii_isdigit (s[p->pos]))
-    return syntax_error (p, "expected a number");
+    return syntax_error (p, _("expected a number"));
   if (s[p->pos] == '0')
     {
       p->pos++;
       if (p->pos < p->len && g_ascii_isdigit (s[p->pos]))
-        return syntax_error (p, "leading zero in a number");
+        return syntax_error (p, _("leading zero in a number"));
     }
   else
     while (p->pos < p->len && g_ascii_isdigit (s[p->pos]))
@@ -326,7 +331,7 @@ parse_number (Parser *p, Number *num)
       num->integer = FALSE;
       p->pos++;
       if (p->pos == p->len || !g_ascii_isdigit (s[p->pos]))
-        return syntax_error (p, "expected a digit after ‘.’");
+        return syntax_error (p, _("expected a digit after ‘.’"));
       while (p->pos < p->len && g_ascii_isdigit (s[p->pos]))
         p->pos++;
     }
@@ -337,7 +342,7 @@ parse_number (Parser *p, Number *num)
       if (p->pos < p->len && (s[p->pos] == '+' || s[p->pos] == '-'))
         p->pos++;
       if (p->pos == p->len || !g_ascii_isdigit (s[p->pos]))
-        return syntax_error (p, "expected a digit in an exponent");
+        return syntax_error (p, _("expected a digit in an exponent"));
       while (p->pos < p->len && g_ascii_isdigit (s[p->pos]))
         p->pos++;
     }
@@ -350,7 +355,7 @@ parse_literal (Parser *p, const char *word)
   gsize n = strlen (word);
 
   if (p->len - p->pos < n || memcmp (p->json + p->pos, word, n) != 0)
-    return syntax_error (p, "unexpected character");
+    return syntax_error (p, _("unexpected character"));
   p->pos += n;
   return TRUE;
 }
@@ -377,8 +382,8 @@ skip_value (Parser *p)
             {
               /* Valid JSON perhaps, but never a safetensors header. */
               g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                           "%s: the header is nested too deeply (over %d "
-                           "levels at byte %" G_GSIZE_FORMAT ")", p->file,
+                           _("%s: the header is nested too deeply (over %d "
+                             "levels at byte %zu)"), p->file,
                            SKIP_MAX_DEPTH, p->pos);
               return FALSE;
             }
@@ -416,7 +421,7 @@ skip_value (Parser *p)
           break;
         default:
           if (c != '-' && !g_ascii_isdigit (c))
-            return syntax_error (p, "expected a value");
+            return syntax_error (p, _("expected a value"));
           if (!parse_number (p, &num))
             return FALSE;
           break;
@@ -439,7 +444,7 @@ skip_value (Parser *p)
               break;
             }
           if (c != ((is_object & 1) ? '}' : ']'))
-            return syntax_error (p, "expected ‘,’ or ‘%c’",
+            return syntax_error (p, _("expected ‘,’ or ‘%c’"),
                                  (is_object & 1) ? '}' : ']');
           p->pos++;
           depth--;
@@ -458,7 +463,7 @@ parse_uint_list (Parser *p, const char *tensor, const char *what,
   if (peek (p) != '[')
     {
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s”: “%s” is not a list of integers",
+                   _("%s: tensor “%s”: “%s” is not a list of integers"),
                    p->file, tensor, what);
       return FALSE;
     }
@@ -479,8 +484,8 @@ parse_uint_list (Parser *p, const char *tensor, const char *what,
           if (!skip_value (p))
             return FALSE;
           g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: tensor “%s”: “%s” holds something other than "
-                       "an integer", p->file, tensor, what);
+                       _("%s: tensor “%s”: “%s” holds something other than "
+                         "an integer"), p->file, tensor, what);
           return FALSE;
         }
       if (!parse_number (p, &num))
@@ -488,28 +493,28 @@ parse_uint_list (Parser *p, const char *tensor, const char *what,
       if (!num.integer)
         {
           g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: tensor “%s”: “%s” holds a number that is not an "
-                       "integer", p->file, tensor, what);
+                       _("%s: tensor “%s”: “%s” holds a number that is not an "
+                         "integer"), p->file, tensor, what);
           return FALSE;
         }
       if (num.negative)  /* even -0: no writer produces it */
         {
           g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: tensor “%s”: “%s” holds a negative number",
+                       _("%s: tensor “%s”: “%s” holds a negative number"),
                        p->file, tensor, what);
           return FALSE;
         }
       if (num.overflow || num.value > (guint64) G_MAXINT64)
         {
           g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: tensor “%s”: “%s” holds a number too large",
+                       _("%s: tensor “%s”: “%s” holds a number too large"),
                        p->file, tensor, what);
           return FALSE;
         }
       if (*n == max)
         {
           g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: tensor “%s”: “%s” has more than %d entries",
+                       _("%s: tensor “%s”: “%s” has more than %d entries"),
                        p->file, tensor, what, max);
           return FALSE;
         }
@@ -522,7 +527,7 @@ parse_uint_list (Parser *p, const char *tensor, const char *what,
           return TRUE;
         }
       if (c != ',')
-        return syntax_error (p, "expected ‘,’ or ‘]’");
+        return syntax_error (p, _("expected ‘,’ or ‘]’"));
       p->pos++;
     }
 }
@@ -556,7 +561,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
     {
       if (skip_value (p))
         g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                     "%s: tensor “%s” is not described by a JSON object",
+                     _("%s: tensor “%s” is not described by a JSON object"),
                      p->file, shown);
       goto fail;
     }
@@ -580,7 +585,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
                   {
                     if (skip_value (p))
                       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                                   "%s: tensor “%s”: “dtype” is not a string",
+                                   _("%s: tensor “%s”: “dtype” is not a string"),
                                    p->file, shown);
                     goto fail;
                   }
@@ -591,7 +596,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
                   {
                     g_autofree char *v = display (value->str);
                     g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                                 "%s: tensor “%s” has an unknown dtype “%s”",
+                                 _("%s: tensor “%s” has an unknown dtype “%s”"),
                                  p->file, shown, v);
                     goto fail;
                   }
@@ -622,7 +627,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
           {
             g_autofree char *member = display (key->str);
             g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                         "%s: tensor “%s” has an unexpected member “%s”",
+                         _("%s: tensor “%s” has an unexpected member “%s”"),
                          p->file, shown, member);
             goto fail;
           }
@@ -630,7 +635,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
           {
             /* key is one of the three known names here. */
             g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                         "%s: tensor “%s” has “%s” twice",
+                         _("%s: tensor “%s” has “%s” twice"),
                          p->file, shown, key->str);
             goto fail;
           }
@@ -643,7 +648,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
           }
         if (c != ',')
           {
-            syntax_error (p, "expected ‘,’ or ‘}’");
+            syntax_error (p, _("expected ‘,’ or ‘}’"));
             goto fail;
           }
         p->pos++;
@@ -652,7 +657,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
   if (!have_dtype || !have_shape || !have_offsets)
     {
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s” has no “%s”", p->file, shown,
+                   _("%s: tensor “%s” has no “%s”"), p->file, shown,
                    !have_dtype ? "dtype" : !have_shape ? "shape"
                    : "data_offsets");
       goto fail;
@@ -660,8 +665,8 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
   if (n_offsets != 2)
     {
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s”: “data_offsets” must hold two integers, "
-                   "not %d", p->file, shown, n_offsets);
+                   _("%s: tensor “%s”: “data_offsets” must hold two integers, "
+                     "not %d"), p->file, shown, n_offsets);
       goto fail;
     }
 
@@ -676,7 +681,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
       g_autoptr (GString) s = g_string_new (NULL);
       append_shape (s, t->shape, t->ndim);
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s” has an impossibly large shape %s",
+                   _("%s: tensor “%s” has an impossibly large shape %s"),
                    p->file, shown, s->str);
       goto fail;
     }
@@ -688,18 +693,18 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
       g_autoptr (GString) s = g_string_new (NULL);
       append_shape (s, t->shape, t->ndim);
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s”: data_offsets [%" G_GUINT64_FORMAT ", %"
-                   G_GUINT64_FORMAT "] do not span the %" G_GUINT64_FORMAT
-                   " bytes of its dtype %s and shape %s", p->file, shown,
+                   _("%s: tensor “%s”: data_offsets [%" PRIu64 ", %"
+                     PRIu64 "] do not span the %" PRIu64
+                     " bytes of its dtype %s and shape %s"), p->file, shown,
                    t->begin, t->end, bytes, t->dtype->name, s->str);
       goto fail;
     }
   if (t->end > data_size)
     {
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s”: data_offsets [%" G_GUINT64_FORMAT ", %"
-                   G_GUINT64_FORMAT "] run past the end of the data (%"
-                   G_GUINT64_FORMAT " bytes)", p->file, shown,
+                   _("%s: tensor “%s”: data_offsets [%" PRIu64 ", %"
+                     PRIu64 "] run past the end of the data (%"
+                     PRIu64 " bytes)"), p->file, shown,
                    t->begin, t->end, data_size);
       goto fail;
     }
@@ -724,7 +729,7 @@ parse_metadata (Parser *p)
     {
       if (skip_value (p))
         g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                     "%s: “__metadata__” is not a JSON object", p->file);
+                     _("%s: “__metadata__” is not a JSON object"), p->file);
       return FALSE;
     }
   p->pos++;
@@ -741,7 +746,7 @@ parse_metadata (Parser *p)
         {
           g_autofree char *shown = display (key->str);
           g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: “__metadata__” has the key “%s” twice",
+                       _("%s: “__metadata__” has the key “%s” twice"),
                        p->file, shown);
           return FALSE;
         }
@@ -750,8 +755,8 @@ parse_metadata (Parser *p)
         {
           if (skip_value (p))
             g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                         "%s: “__metadata__” holds a value that is not a "
-                         "string", p->file);
+                         _("%s: “__metadata__” holds a value that is not a "
+                           "string"), p->file);
           return FALSE;
         }
       if (!parse_string (p, NULL))
@@ -764,7 +769,7 @@ parse_metadata (Parser *p)
           return TRUE;
         }
       if (c != ',')
-        return syntax_error (p, "expected ‘,’ or ‘}’");
+        return syntax_error (p, _("expected ‘,’ or ‘}’"));
       p->pos++;
     }
 }
@@ -795,9 +800,9 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
       if (skip_value (&p))
         {
           if (peek (&p) != '\0')
-            return syntax_error (&p, "unexpected data after the JSON value");
+            return syntax_error (&p, _("unexpected data after the JSON value"));
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: the header is JSON but not an object", st->name);
+                       _("%s: the header is JSON but not an object"), st->name);
         }
       return FALSE;
     }
@@ -814,7 +819,7 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
             if (have_metadata)
               {
                 g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                             "%s: the header has “__metadata__” twice",
+                             _("%s: the header has “__metadata__” twice"),
                              st->name);
                 return FALSE;
               }
@@ -832,7 +837,7 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
               {
                 g_autofree char *shown = display (key->str);
                 g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                             "%s: the header names tensor “%s” twice",
+                             _("%s: the header names tensor “%s” twice"),
                              st->name, shown);
                 return FALSE;
               }
@@ -850,11 +855,11 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
             break;
           }
         if (c != ',')
-          return syntax_error (&p, "expected ‘,’ or ‘}’");
+          return syntax_error (&p, _("expected ‘,’ or ‘}’"));
         p.pos++;
       }
   if (peek (&p) != '\0')
-    return syntax_error (&p, "unexpected data after the JSON object");
+    return syntax_error (&p, _("unexpected data after the JSON object"));
 
   /* The tensors must tile the data block: sorted by offset, each begins
    * where the previous ends, and the last ends at the end of the file. */
@@ -870,7 +875,7 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
           g_autofree char *shown = display (t->name);
           g_autofree char *other = display (prev->name);
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: the data of tensors “%s” and “%s” overlap",
+                       _("%s: the data of tensors “%s” and “%s” overlap"),
                        st->name, other, shown);
           return FALSE;
         }
@@ -878,8 +883,8 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
         {
           g_autofree char *shown = display (t->name);
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                       " of the data, before tensor “%s”, belong to no tensor",
+                       _("%s: bytes %" PRIu64 " to %" PRIu64
+                         " of the data, before tensor “%s”, belong to no tensor"),
                        st->name, at, t->begin, shown);
           return FALSE;
         }
@@ -889,8 +894,8 @@ parse_header (SwagSafetensors *st, const char *json, gsize len,
   if (at != st->data_size)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: the last %" G_GUINT64_FORMAT " bytes of the data "
-                   "belong to no tensor", st->name, st->data_size - at);
+                   _("%s: the last %" PRIu64 " bytes of the data "
+                     "belong to no tensor"), st->name, st->data_size - at);
       return FALSE;
     }
   return TRUE;
@@ -915,31 +920,31 @@ open_buffer (const guint8 *data, gsize size, const char *name, GError **error)
   if (size < 8)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: the file is too short (%" G_GSIZE_FORMAT " bytes) to "
-                   "be a safetensors file", name, size);
+                   _("%s: the file is too short (%zu bytes) to "
+                     "be a safetensors file"), name, size);
       return NULL;
     }
   header_len = read_le64 (data);
   if (header_len > HEADER_MAX)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: the header length %" G_GUINT64_FORMAT " is over the "
-                   "format's limit of 100 MB: not a safetensors file", name,
+                   _("%s: the header length %" PRIu64 " is over the "
+                     "format's limit of 100 MB: not a safetensors file"), name,
                    header_len);
       return NULL;
     }
   if (header_len > size - 8)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: the header length %" G_GUINT64_FORMAT " runs past the "
-                   "end of the file (%" G_GSIZE_FORMAT " bytes): truncated?",
+                   _("%s: the header length %" PRIu64 " runs past the "
+                     "end of the file (%zu bytes): truncated?"),
                    name, header_len, size);
       return NULL;
     }
   if (header_len == 0)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: the header is empty", name);
+                   _("%s: the header is empty"), name);
       return NULL;
     }
   /* Also refuses NUL bytes, which JSON never has outside strings and only
@@ -947,7 +952,7 @@ open_buffer (const guint8 *data, gsize size, const char *name, GError **error)
   if (!g_utf8_validate_len ((const char *) data + 8, (gsize) header_len, NULL))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: the header is not valid UTF-8", name);
+                   _("%s: the header is not valid UTF-8"), name);
       return NULL;
     }
 
@@ -974,7 +979,7 @@ swag_safetensors_open_memory (const guint8 *data, gsize size,
   if (data == NULL && size > 0)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "%s: no data", shown);
+                   _("%s: no data"), shown);
       return NULL;
     }
   return open_buffer (data, size, shown, error);
@@ -991,7 +996,7 @@ swag_safetensors_open (const char *path, GError **error)
   if (path == NULL)
     {
       g_set_error_literal (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                           "No weight file given");
+                           _("No weight file given"));
       return NULL;
     }
   shown = g_filename_display_name (path);
@@ -1001,7 +1006,7 @@ swag_safetensors_open (const char *path, GError **error)
       && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: is not a regular file", shown);
+                   _("%s: is not a regular file"), shown);
       return NULL;
     }
   /* Mapped, not read: VGG-19 is over half a gigabyte and only its feature
@@ -1011,7 +1016,7 @@ swag_safetensors_open (const char *path, GError **error)
   if (mapped == NULL)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "Cannot read the weight file: %s", local->message);
+                   _("Cannot read the weight file: %s"), local->message);
       return NULL;
     }
   st = open_buffer ((const guint8 *) g_mapped_file_get_contents (mapped),
@@ -1181,14 +1186,14 @@ swag_safetensors_read_f32 (const SwagSafetensors *st, const char *tensor,
   if (t == NULL)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: there is no tensor “%s”", st->name, shown);
+                   _("%s: there is no tensor “%s”"), st->name, shown);
       return FALSE;
     }
   if (t->dtype->kind == KIND_OTHER)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s” holds %s values, not floating point "
-                   "(F32, F16, BF16 or F64)", st->name, shown,
+                   _("%s: tensor “%s” holds %s values, not floating point "
+                     "(F32, F16, BF16 or F64)"), st->name, shown,
                    t->dtype->name);
       return FALSE;
     }
@@ -1201,7 +1206,7 @@ swag_safetensors_read_f32 (const SwagSafetensors *st, const char *tensor,
       append_shape (want, shape, ndim);
       append_shape (have, t->shape, t->ndim);
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s: tensor “%s” has shape %s, expected %s",
+                   _("%s: tensor “%s” has shape %s, expected %s"),
                    st->name, shown, have->str, want->str);
       return FALSE;
     }
@@ -1221,11 +1226,13 @@ swag_safetensors_read_f32 (const SwagSafetensors *st, const char *tensor,
       if (!isfinite (v))
         {
           g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                       "%s: tensor “%s” holds %s at element %" G_GUINT64_FORMAT,
+                       /* TRANSLATORS: the third %s is "NaN", "a value beyond
+                        * float's range" or "an infinite value". */
+                       _("%s: tensor “%s” holds %s at element %" PRIu64),
                        st->name, shown,
                        isnan (v) ? "NaN"
-                       : t->dtype->kind == KIND_F64 ? "a value beyond float's range"
-                       : "an infinite value", i);
+                       : t->dtype->kind == KIND_F64 ? _("a value beyond float's range")
+                       : _("an infinite value"), i);
           return FALSE;
         }
     }

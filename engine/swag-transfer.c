@@ -20,6 +20,7 @@
 #include "swag-objective.h"
 #include "swag-optim.h"
 #include "swag-rng.h"
+#include "swag-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -225,14 +226,14 @@ assemble (const SwagParams *params, const float *x, int w, int h,
   float     *out, *low;
   SwagImage *im;
 
-  out = swag_try_alloc_floats (3 * fn, "result", error);
+  out = swag_try_alloc_floats (3 * fn, N_("result"), error);
   if (!out)
     return NULL;
   if (fw == w && fh == h)
     memcpy (out, x, 3 * fn * sizeof (float));
   else
     {
-      low = swag_try_alloc_floats (3 * (gsize) w * h, "result", error);
+      low = swag_try_alloc_floats (3 * (gsize) w * h, N_("result"), error);
       if (!low)
         {
           g_free (out);
@@ -275,8 +276,9 @@ plan_scales (const SwagParams *params, int min_side, int cw, int ch,
   if (MIN (w, h) < min_side)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "The image is too small: at the working size it is %d×%d "
-                   "pixels, and %s needs at least %d on each side",
+                   /* TRANSLATORS: %s is the network, e.g. "vgg19". */
+                   _("The image is too small: at the working size it is %d×%d "
+                     "pixels, and %s needs at least %d on each side"),
                    w, h, swag_choice_names (SWAG_CHOICE_BACKBONE)[params->backbone],
                    min_side);
       return FALSE;
@@ -336,7 +338,9 @@ network_min_side (SwagNet *net, const SwagParams *params, GError **error)
   if (last < 0)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "No style or content layer to optimise");
+                   /* TRANSLATORS: layers of the neural network (taps), not
+                    * image layers. */
+                   _("No style or content layer to optimise"));
       return -1;
     }
   return MAX (swag_net_min_side (net, last), MIN_SIDE);
@@ -400,7 +404,7 @@ swag_transfer_estimate (const SwagParams *params, int cw, int ch, int sw0,
     return FALSE;
   if (cw <= 0 || ch <= 0 || sw0 <= 0 || sh0 <= 0)
     {
-      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, "Empty image");
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, _("Empty image"));
       return FALSE;
     }
   topo = swag_net_topology_new (params->backbone, params->pooling);
@@ -451,13 +455,13 @@ swag_transfer_estimate (const SwagParams *params, int cw, int ch, int sw0,
       est->fitting_size = fit;
       if (fit > 0)
         g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                     "Not enough memory: this run needs %.0f MiB and %.0f MiB "
-                     "are available. A working size of %d pixels would fit.",
+                     _("Not enough memory: this run needs %.0f MiB and %.0f MiB "
+                       "are available. A working size of %d pixels would fit."),
                      bytes / 1048576.0, avail / 1048576.0, fit);
       else
         g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                     "Not enough memory: this run needs %.0f MiB and only "
-                     "%.0f MiB are available, even at the smallest size.",
+                     _("Not enough memory: this run needs %.0f MiB and only "
+                       "%.0f MiB are available, even at the smallest size."),
                      bytes / 1048576.0, avail / 1048576.0);
       ok = FALSE;
     }
@@ -514,7 +518,7 @@ objective_func (const float *x, double *f, float *g, gpointer data,
   if (!report (r, &p))
     {
       swag_image_free (preview);
-      g_set_error (error, SWAG_ERROR, SWAG_ERROR_CANCELLED, "Cancelled");
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_CANCELLED, _("Cancelled"));
       return FALSE;
     }
   swag_image_free (preview);
@@ -527,15 +531,19 @@ check_image (const SwagImage *im, const char *what, int min_side,
 {
   if (!im || !im->data || im->width <= 0 || im->height <= 0)
     {
-      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, "The %s is empty",
+      /* TRANSLATORS: %s is "content image", "style image" or "style
+       * image 2" (translated: see swag_transfer_run). */
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, _("The %s is empty"),
                    what);
       return FALSE;
     }
   if (MIN (im->width, im->height) < min_side)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                   "The %s is %d×%d pixels: it must be at least %d pixels on "
-                   "each side", what, im->width, im->height, min_side);
+                   /* TRANSLATORS: %s is "content image", "style image" or
+                    * "style image 2" (translated: see swag_transfer_run). */
+                   _("The %s is %d×%d pixels: it must be at least %d pixels on "
+                     "each side"), what, im->width, im->height, min_side);
       return FALSE;
     }
   return TRUE;
@@ -605,23 +613,27 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
     }
   if (n_styles < 1 || !styles)
     {
-      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, "No style image");
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, _("No style image"));
       return NULL;
     }
   for (int k = 0; style_blend && k < n_styles; k++)
     if (!isfinite (style_blend[k]) || style_blend[k] < 0)
       {
         g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                     "Style blend weights must be zero or positive");
+                     _("Style blend weights must be zero or positive"));
         return NULL;
       }
   min_side = network_min_side (net, params, error);
-  if (min_side < 0 || !check_image (content, "content image", min_side, error))
+  /* TRANSLATORS: the image named in "The %s is empty" and "The %s is
+   * %d×%d pixels: ...". */
+  if (min_side < 0 || !check_image (content, _("content image"), min_side, error))
     return NULL;
   for (int k = 0; k < n_styles; k++)
     {
-      char *what = n_styles > 1 ? g_strdup_printf ("style image %d", k + 1)
-                                : g_strdup ("style image");
+      /* TRANSLATORS: the image named in "The %s is empty" and "The %s is
+       * %d×%d pixels: ..."; %d counts the style images from 1. */
+      char *what = n_styles > 1 ? g_strdup_printf (_("style image %d"), k + 1)
+                                : g_strdup (_("style image"));
       gboolean ok_k = check_image (styles[k], what, min_side, error);
       g_free (what);
       if (!ok_k)
@@ -644,8 +656,8 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
   if (params->optimizer == SWAG_OPTIMIZER_LBFGS
       && est.lbfgs_history < params->lbfgs_history)
     {
-      char *msg = g_strdup_printf ("L-BFGS history reduced from %d to %d to "
-                                   "fit in memory", params->lbfgs_history,
+      char *msg = g_strdup_printf (_("L-BFGS history reduced from %d to %d to "
+                                     "fit in memory"), params->lbfgs_history,
                                    est.lbfgs_history);
       p.lbfgs_history = est.lbfgs_history;
       message (&r, msg);
@@ -723,7 +735,7 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
       /* The start: the content, noise, or the previous scale resampled. */
       if (ok)
         {
-          float *nx = swag_try_alloc_floats (3 * n, "image", &err);
+          float *nx = swag_try_alloc_floats (3 * n, N_("image"), &err);
           ok = nx != NULL;
           if (ok && x)
             swag_resample_planar (x, 3, xh, xw, nx, sc->h, sc->w);

@@ -6,6 +6,7 @@
 #include "swag-core.h"
 #include "swag-rng.h"
 #include "swag-safetensors.h"
+#include "swag-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -111,15 +112,17 @@ swag_net_load_weights (SwagNet *net, const char *path, GError **error)
     if (!swag_safetensors_has (st, first))
       {
         g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                     "%s: no tensor “%s”: this is not a %s weights file "
-                     "(torchvision state-dict names)",
+                     /* TRANSLATORS: the first %s is a file, the second a
+                      * tensor name, the third the network, e.g. "VGG-19". */
+                     _("%s: no tensor “%s”: this is not a %s weights file "
+                       "(torchvision state-dict names)"),
                      path, first, backbone_label (net->backbone));
         swag_safetensors_free (st);
         return FALSE;
       }
   }
 
-  block = swag_try_alloc_floats (net->block_floats, "network weights", error);
+  block = swag_try_alloc_floats (net->block_floats, N_("network weights"), error);
   if (!block)
     {
       swag_safetensors_free (st);
@@ -165,8 +168,8 @@ swag_net_load_weights (SwagNet *net, const char *path, GError **error)
             if (!(var[c] + BN_EPS > 0))
               {
                 g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                             "%s: tensor “%s.running_var” has a negative "
-                             "variance", path, n->bn);
+                             _("%s: tensor “%s.running_var” has a negative "
+                               "variance"), path, n->bn);
                 ok = FALSE;
               }
           if (ok)
@@ -223,8 +226,9 @@ swag_weights_find (SwagBackbone backbone, const char *const *extra_dirs,
   if (!file)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                   "%s has no pre-trained weights: it is an ablation network "
-                   "of the SWAG paper and runs with random weights only",
+                   /* TRANSLATORS: %s is the network, e.g. "noresnet50". */
+                   _("%s has no pre-trained weights: it is an ablation network "
+                     "of the SWAG paper and runs with random weights only"),
                    swag_choice_names (SWAG_CHOICE_BACKBONE)[backbone]);
       return NULL;
     }
@@ -253,9 +257,13 @@ swag_weights_find (SwagBackbone backbone, const char *const *extra_dirs,
     }
   if (!found)
     g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                 "No pre-trained weights for %s: the file “%s” is in none of "
-                 "these folders:%s\nSee the weights/README.md of swag-style "
-                 "for how to make it from torchvision's checkpoint.",
+                 /* TRANSLATORS: the first %s is the network, e.g. "VGG-19";
+                  * the third, right after "folders:", is the list of
+                  * folders, each on a line of its own; keep the line break
+                  * before "See". */
+                 _("No pre-trained weights for %s: the file “%s” is in none of "
+                   "these folders:%s\nSee the weights/README.md of swag-style "
+                   "for how to make it from torchvision's checkpoint."),
                  backbone_label (backbone), file, searched->str);
   g_string_free (searched, TRUE);
   g_ptr_array_unref (dirs);

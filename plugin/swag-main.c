@@ -111,6 +111,7 @@ swag_style_create_procedure (GimpPlugIn  *plug_in,
                              const gchar *name)
 {
   GimpProcedure *procedure;
+  gchar         *help;
 
   if (strcmp (name, PLUG_IN_PROC) != 0)
     return NULL;
@@ -124,22 +125,29 @@ swag_style_create_procedure (GimpPlugIn  *plug_in,
                                        GIMP_PROCEDURE_SENSITIVE_DRAWABLE |
                                        GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
 
+  /* TRANSLATORS: the menu item, in Filters > Artistic. */
   gimp_procedure_set_menu_label (procedure, _("SWAG Style _Transfer..."));
   gimp_procedure_add_menu_path (procedure, "<Image>/Filters/Artistic");
 
+  /* TRANSLATORS: %s is the name of the parasite, "swag-style-settings". */
+  help = g_strdup_printf (_("Paints each selected layer in the style of the "
+                            "style layer by optimisation-based neural style "
+                            "transfer with SWAG-smoothed activations (Wang, Li "
+                            "and Vasconcelos, CVPR 2021). Each result is a new "
+                            "layer named after the style layer, directly above "
+                            "its content layer and of the same size and "
+                            "offsets, masked by the selection when there is "
+                            "one, with its settings in the parasite \"%s\". "
+                            "Grayscale layers are stylised in colour and "
+                            "written back as gray. Indexed images and layer "
+                            "groups are refused."),
+                          SWAG_PLUGIN_PARASITE);
   gimp_procedure_set_documentation (
     procedure,
     _("Paint layers in the style of another layer (neural style transfer)"),
-    _("Paints each selected layer in the style of the style layer by "
-      "optimisation-based neural style transfer with SWAG-smoothed "
-      "activations (Wang, Li and Vasconcelos, CVPR 2021). Each result is a "
-      "new layer named after the style layer, directly above its content "
-      "layer and of the same size and offsets, masked by the selection when "
-      "there is one, with its settings in the parasite "
-      "\"" SWAG_PLUGIN_PARASITE "\". Grayscale layers are stylised in colour "
-      "and written back as gray. Indexed images and layer groups are "
-      "refused."),
+    help,
     name);
+  g_free (help);
   gimp_procedure_set_attribution (procedure,
                                   "the swag-style authors",
                                   "the swag-style authors, "

@@ -791,10 +791,17 @@ show_full_run (SwagDialog *d)
   duration = format_duration (seconds);
   memory   = g_format_size (d->estimate_peak);
   if (d->n_drawables > 1)
-    /* Translators: the estimate of the full run over several layers,
-     * e.g. "Full run of 3 layers: about 2 min, 1.2 GB of memory". */
-    text = g_strdup_printf (_("Full run of %d layers: about %s, %s of "
-                              "memory"),
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         /* Translators: the estimate of
+                                          * the full run over several
+                                          * layers, e.g. "Full run of 3
+                                          * layers: about 2 min, 1.2 GB of
+                                          * memory". */
+                                         "Full run of %d layer: about %s, %s "
+                                         "of memory",
+                                         "Full run of %d layers: about %s, %s "
+                                         "of memory",
+                                         d->n_drawables),
                             (int) d->n_drawables, duration, memory);
   else
     /* Translators: e.g. "Full run: about 2 min, 1.2 GB of memory". */

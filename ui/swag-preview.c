@@ -573,10 +573,18 @@ job_finished_idle (gpointer data)
           gchar           *text;
 
           show_image (preview, result);
-          /* Translators: the preview has ended; the numbers are the
-           * iterations and the size of the preview, e.g. "Done: 40
-           * iterations at 160 × 106 pixels". */
-          text = g_strdup_printf (_("Done: %d iterations at %d × %d pixels"),
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               /* Translators: the preview
+                                                * has ended; the numbers are
+                                                * the iterations and the
+                                                * size of the preview, e.g.
+                                                * "Done: 40 iterations at
+                                                * 160 × 106 pixels". */
+                                               "Done: %d iteration at "
+                                               "%d × %d pixels",
+                                               "Done: %d iterations at "
+                                               "%d × %d pixels",
+                                               job->params->params.iterations),
                                   job->params->params.iterations,
                                   result->width, result->height);
           set_status (preview, text, -1.0);
