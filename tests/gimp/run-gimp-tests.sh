@@ -229,8 +229,12 @@ run_case () {
 
   if [ -f "$here/cases/$name.check" ]; then
     # shellcheck disable=SC2016 # expanded by the inner shell
+    # expect WHAT CMD...: for checks other than png-check; a plain
+    # "CMD && echo ok" line would not stop a set -e shell when CMD fails.
     run PNG_CHECK_DIR="$work" sh -euc \
-      'cd "$1" && PATH="$PNG_CHECK_DIR:$PATH" && . "$2"' \
+      'expect () { what=$1; shift
+                   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; exit 1; fi; }
+       cd "$1" && PATH="$PNG_CHECK_DIR:$PATH" && . "$2"' \
       sh "$dir/out" "$tsrc/cases/$name.check" ||
       fail "case $name: a pixel check failed"
   fi
