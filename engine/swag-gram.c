@@ -16,12 +16,11 @@ swag_gram_forward (SwagCtx     *ctx,
 {
   const float norm = (float) (1.0 / ((double) c * hw));
 
-  /* ssyrk does half of gemm's work and fills both triangles. */
-  swag_ssyrk (c, (int) hw, norm, f, (int) hw, 0.0f, g, c);
+  /* syrk does half of gemm's work and fills both triangles. */
+  swag_syrk (ctx->pool, c, (int) hw, norm, f, (int) hw, 0.0f, g, c);
 }
 
-/* Two GEMMs rather than one with (dg + dg^T): forming the sum would need a
- * c x c workspace (16 MB at c = 2048) that the contract does not provide. */
+/* dg is symmetric by contract, so (dg + dg^T) f is one GEMM: 2 dg f. */
 void
 swag_gram_backward (SwagCtx     *ctx,
                     const float *f,   /* (c, hw) */
@@ -32,11 +31,9 @@ swag_gram_backward (SwagCtx     *ctx,
 {
   const float norm = (float) (1.0 / ((double) c * hw));
 
-  /* df (c, hw) += norm dg (c, c) f (c, hw), then the same with dg^T */
-  swag_sgemm (FALSE, FALSE, c, (int) hw, c, norm, dg, c, f, (int) hw,
-              1.0f, df, (int) hw);
-  swag_sgemm (TRUE, FALSE, c, (int) hw, c, norm, dg, c, f, (int) hw,
-              1.0f, df, (int) hw);
+  /* df (c, hw) += 2 norm dg (c, c) f (c, hw) */
+  swag_gemm (ctx->pool, FALSE, FALSE, c, (int) hw, c, 2.0f * norm, dg, c,
+             f, (int) hw, 1.0f, df, (int) hw, NULL, FALSE);
 }
 
 /* ------------------------------------------------------------------- MSE -- */

@@ -11,6 +11,7 @@
  * max-pool output; convolutions need nothing (weights are frozen).
  */
 #include "swag-net.h"
+#include "swag-blas.h"
 #include "swag-core.h"
 
 #include <math.h>
@@ -771,6 +772,7 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
     }
   ev->ctx.scratch_floats = ev->plan.scratch;
   ev->ctx.n_threads = MAX (n_threads, 1);
+  ev->ctx.pool = swag_pool_new (ev->ctx.n_threads, swag_gemm_work_floats ());
   ev->grad_live = g_new0 (gboolean, ev->plan.n + 1);
   return ev;
 
@@ -787,6 +789,7 @@ swag_eval_free (SwagEval *ev)
   g_free (ev->arena);
   g_free (ev->masks);
   g_free (ev->ctx.scratch);
+  swag_pool_free (ev->ctx.pool);
   g_free (ev->grad_live);
   g_free (ev->taps);
   plan_clear (&ev->plan);
@@ -813,6 +816,12 @@ grad_buf (SwagEval *ev, int node)
       ev->grad_live[i] = TRUE;
     }
   return g;
+}
+
+SwagPool *
+swag_eval_pool (SwagEval *ev)
+{
+  return ev->ctx.pool;
 }
 
 SwagShape

@@ -114,6 +114,9 @@ void      swag_eval_free     (SwagEval *ev);
 
 SwagShape swag_eval_tap_shape (const SwagEval *ev, int i);
 
+/* The evaluation's thread pool, for the loss's own ops (borrowed). */
+SwagPool *swag_eval_pool     (SwagEval *ev);
+
 /* Forward of the RGB image x (3, h, w) in [0, 1] (normalised inside). On
  * success tap i's activation is swag_eval_tap (ev, i). */
 gboolean  swag_eval_forward  (SwagEval *ev, const float *x,

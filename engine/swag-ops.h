@@ -14,6 +14,8 @@
 
 #include <glib.h>
 
+#include "swag-pool.h"
+
 G_BEGIN_DECLS
 
 /* What every op may use: its share of the machine and a workspace owned by
@@ -21,9 +23,11 @@ G_BEGIN_DECLS
  * asks for. */
 typedef struct
 {
-  int    n_threads;      /* threads the engine's own loops may use (>= 1) */
-  float *scratch;
-  gsize  scratch_floats;
+  int       n_threads;      /* threads the engine's own loops may use (>= 1) */
+  float    *scratch;
+  gsize     scratch_floats;
+  SwagPool *pool;           /* the context's threads, or NULL: the caller's
+                               thread alone (then n_threads is ignored) */
 } SwagCtx;
 
 /* ----------------------------------------------------------- convolution -- */
@@ -160,7 +164,9 @@ void swag_mean_std (SwagCtx *ctx, const float *x, gsize n, double *mean,
 /* g = f f^T / (c * hw), all c*c entries filled (symmetric). */
 void swag_gram_forward  (SwagCtx *ctx, const float *f, /* (c, hw) */
                          int c, gsize hw, float *g);   /* (c, c) */
-/* df += (dg + dg^T) f / (c * hw) */
+/* df += (dg + dg^T) f / (c * hw) = 2 dg f / (c * hw): dg must be symmetric,
+ * as the style loss's is (the derivative of mean((G - A)^2) with G and A
+ * symmetric); one GEMM instead of two. */
 void swag_gram_backward (SwagCtx *ctx, const float *f, /* (c, hw) */
                          const float *dg,              /* (c, c) */
                          int c, gsize hw, float *df);  /* (c, hw) += */

@@ -200,6 +200,11 @@ static const ConvCase conv_cases[] = {
   { "bands",              16, 8, 160,  128, 3, 3, 1, 1, TRUE,  TRUE,  FALSE },
   /* 576 * 2000 floats per output row, more than a band: 1 row per band */
   { "bands-wide-row",     64, 4,   3, 2000, 3, 3, 1, 1, FALSE, FALSE, FALSE },
+  /* ResNet-like channel counts at odd sizes: several GEMM tiles */
+  { "stem-7x7-s2-67x45",   3, 64, 45,   67, 7, 7, 2, 3, TRUE,  TRUE,  FALSE },
+  { "1x1-s2-wide",       160, 200, 17,  12, 1, 1, 2, 0, TRUE,  FALSE, FALSE },
+  { "3x3-s2-wide",        70, 150, 17,  12, 3, 3, 2, 1, TRUE,  TRUE,  FALSE },
+  { "1x1-s1-wide",       150, 300,  9,  12, 1, 1, 1, 0, TRUE,  TRUE,  FALSE },
 };
 
 typedef struct
@@ -508,7 +513,7 @@ test_conv_scratch_short (void)
 static void
 test_relu_forward (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float x[] = { -2.0f, -0.0f, 0.0f, 1e-30f, -1e-30f, 3.5f, NAN, -INFINITY };
   const float want[] = { 0.0f, -0.0f, 0.0f, 1e-30f, 0.0f, 3.5f, NAN, 0.0f };
 
@@ -527,7 +532,7 @@ test_relu_mask (void)
 {
   static const gsize lengths[] = { 1, 7, 8, 9, 37, 64, 1001 };
   GRand *rng = g_rand_new_with_seed (21);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
 
   for (gsize t = 0; t < G_N_ELEMENTS (lengths); t++)
     {
@@ -584,7 +589,7 @@ test_relu_fd (void)
 {
   const gsize n = 301;
   GRand *rng = g_rand_new_with_seed (22);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *x = new_normal (rng, n, 0.0, 1.0);
   float *r = new_normal (rng, n, 0.0, 1.0);
 
@@ -651,7 +656,7 @@ pool_setup (PoolSetup *s, const PoolCase *pc)
   s->ow = swag_conv_out_size (pc->w, pc->k, pc->stride, pc->pad);
   s->in_n = (gsize) pc->c * pc->h * pc->w;
   s->out_n = (gsize) pc->c * s->oh * s->ow;
-  s->ctx = (SwagCtx) { 1, NULL, 0 };
+  s->ctx = (SwagCtx) { 1, NULL, 0, NULL };
 }
 
 /* The max over the window's real pixels (padding never wins) and where it
@@ -817,7 +822,7 @@ test_maxpool_backward (gconstpointer data)
 static void
 test_maxpool_ties (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   SwagPoolDesc pd = { 3, 2, 1 };
   float ones[25], out[9];
   guint8 arg[9];
@@ -899,7 +904,7 @@ test_avgpool_forward (gconstpointer data)
 static void
 test_avgpool_padding (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   SwagPoolDesc pd = { 3, 2, 1 };
   float ones[25], out[9];
   const float want[9] = { 4 / 9.0f, 6 / 9.0f, 4 / 9.0f,
@@ -958,7 +963,7 @@ test_add_forward (void)
 {
   const gsize n = 203;
   GRand *rng = g_rand_new_with_seed (41);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *a = new_normal (rng, n, 0.0, 1.0);
   float *b = new_normal (rng, n, 0.0, 1.0);
   float *out = new_nan (n);
@@ -1016,7 +1021,7 @@ test_add_backward (void)
 {
   const gsize n = 157;
   GRand *rng = g_rand_new_with_seed (42);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *a = new_normal (rng, n, 0.0, 1.0);
   float *b = new_normal (rng, n, 0.0, 1.0);
   float *r = new_normal (rng, n, 0.0, 1.0);
@@ -1053,7 +1058,7 @@ test_axpy (void)
 {
   const gsize n = 77;
   GRand *rng = g_rand_new_with_seed (43);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *src = new_normal (rng, n, 0.0, 1.0);
   float *dst = new_normal (rng, n, 0.0, 1.0);
   float *dst0 = g_memdup2 (dst, sizeof (float) * n);
@@ -1158,7 +1163,7 @@ test_softmax (const SoftmaxCase *sc, gboolean channel)
   const gsize groups = channel ? SM_HW : 1;  /* softmaxes, of m elements */
   const gsize m = channel ? SM_C : n, stride = channel ? SM_HW : 1;
   GRand *rng = g_rand_new_with_seed (channel ? 52 : 51);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *x = new_normal (rng, n, sc->mean, sc->sd);
   float *r = new_normal (rng, n, 0.0, 1.0);
   float *y = new_nan (n);
@@ -1244,7 +1249,7 @@ test_softmax_channel (gconstpointer data)
 static void
 test_softmax_channel_one (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   const float x[] = { -3.0f, 0.0f, 500.0f };
   const float dy[] = { 1.0f, 2.0f, 3.0f };
   float y[3], dx[3] = { 0 };
@@ -1262,7 +1267,7 @@ test_softmax_channel_one (void)
 static void
 test_mean_std (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   const gsize n = 1000;
   float *x = g_new (float, n);
   double mean, std;
@@ -1341,8 +1346,8 @@ static const GramCase gram_cases[] = {
 
 /* Forward: within 4 (hw + 2) eps of sum |f f| / (c hw), exactly symmetric.
  * Backward: the adjoint of the linearisation dG(v) = (v f^T + f v^T) / (c hw)
- * (1e-5 of the |term| sums); differences of sum(R * G(f)) with R not
- * symmetric, h = 1e-4 (G is quadratic: central differences are exact up to
+ * (1e-5 of the |term| sums); differences of sum(R * G(f)) with R
+ * symmetric (the contract), h = 1e-4 (G is quadratic: central differences are exact up to
  * rounding), rtol 1e-5; twice-adds. */
 static void
 test_gram (gconstpointer data)
@@ -1351,7 +1356,7 @@ test_gram (gconstpointer data)
   const int c = gc->c;
   const gsize hw = gc->hw, n = (gsize) c * hw, cc = (gsize) c * c;
   GRand *rng = g_rand_new_with_seed (61);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *f = new_normal (rng, n, 0.5, 1.0);
   float *g = new_nan (cc);
   float *dg = new_normal (rng, cc, 0.0, 1.0);
@@ -1361,6 +1366,10 @@ test_gram (gconstpointer data)
   double *f_d = to_double (f, n);
   double *ref = g_new (double, cc), *ref_abs = g_new (double, cc);
 
+  /* The backward's contract: dg symmetric (as the style loss's is). */
+  for (int i = 0; i < c; i++)
+    for (int j = 0; j < i; j++)
+      dg[i * c + j] = dg[j * c + i];
   swag_gram_forward (&ctx, f, c, hw, g);
   gram_ref (f_d, c, hw, ref, ref_abs);
   for (gsize k = 0; k < cc; k++)
@@ -1432,7 +1441,7 @@ test_mse (void)
   const gsize n = 311;
   const double scale = 0.7;
   GRand *rng = g_rand_new_with_seed (71);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *a = new_normal (rng, n, 0.0, 1.0);
   float *b = new_normal (rng, n, 0.3, 2.0);
   float *da = g_new0 (float, n);
@@ -1498,7 +1507,7 @@ test_tv (void)
   static const int shapes[][3] = { { 3, 7, 9 }, { 3, 1, 5 }, { 2, 6, 1 },
                                    { 1, 2, 2 } };
   GRand *rng = g_rand_new_with_seed (81);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   const int c = 3, h = 5, w = 4;
   float ramp[3 * 5 * 4];
 

@@ -1,0 +1,538 @@
+/* swag-gemm.c: the engine's own single-precision GEMM and SYRK: packed
+ * panels, a register-blocked micro-kernel (AVX-512, AVX2 or plain C), tasks
+ * on the evaluation's thread pool. GPL-3.0-or-later.
+ *
+ * Why not BLAS: OpenBLAS 0.3.21's run-time dispatch does not know recent Xeons
+ * (family 6, model 207 reads as "Prescott": SSE3 kernels at a sixth of the
+ * machine's speed), its threads spin after each call and would compete with
+ * the pool's, and its results may depend on the thread count. Here C is cut
+ * into tiles whose sizes depend only on the problem; each tile is one task
+ * computed with a fixed order of operations, so the result is bit-identical
+ * for every thread count.
+ *
+ * Blocking (Goto/BLIS): a task packs its KC x NC slice of B (micro-panels of
+ * NR columns, in L2) and its MC x KC slice of A (micro-panels of MR rows),
+ * then runs the MR x NR micro-kernel over them; a B micro-panel (KC x NR,
+ * 48 KiB at most) stays in L1 while the kernel sweeps the rows of A.
+ */
+#include "swag-blas.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#define MR SWAG_GEMM_MR
+#define NR SWAG_GEMM_NR
+
+#define KC 384
+#define MC (MR * 12)
+#define NC (NR * 16)
+
+G_STATIC_ASSERT (MC % MR == 0 && NC % NR == 0);
+
+gsize
+swag_gemm_work_floats (void)
+{
+  return (gsize) MC * KC + (gsize) KC * NC + MR * NR;
+}
+
+/* ------------------------------------------------------------- packing -- */
+
+/* A block (mb, kb) at (i0, p0) of op(A) into micro-panels pa[r][p][MR],
+ * zero-padded to a multiple of MR rows. */
+static void
+pack_a (gboolean ta, const float *a, int lda, int i0, int p0, int mb, int kb,
+        float *pa)
+{
+  for (int r = 0; r < mb; r += MR)
+    {
+      float *dst = pa + (gsize) r * kb;
+      const int rows = MIN (MR, mb - r);
+
+      if (ta)
+        /* op(A)(i, p) = a[p * lda + i]: MR rows are contiguous per p. */
+        for (int p = 0; p < kb; p++)
+          {
+            const float *src = a + (gsize) (p0 + p) * lda + i0 + r;
+            float *d = dst + (gsize) p * MR;
+            for (int i = 0; i < rows; i++)
+              d[i] = src[i];
+            for (int i = rows; i < MR; i++)
+              d[i] = 0.0f;
+          }
+      else
+        {
+          for (int i = 0; i < rows; i++)
+            {
+              const float *src = a + (gsize) (i0 + r + i) * lda + p0;
+              for (int p = 0; p < kb; p++)
+                dst[(gsize) p * MR + i] = src[p];
+            }
+          for (int i = rows; i < MR; i++)
+            for (int p = 0; p < kb; p++)
+              dst[(gsize) p * MR + i] = 0.0f;
+        }
+    }
+}
+
+/* B block (kb, nb) at (p0, j0) of op(B) into micro-panels pb[s][p][NR],
+ * zero-padded to a multiple of NR columns. */
+static void
+pack_b (gboolean tb, const float *b, int ldb, int p0, int j0, int kb, int nb,
+        float *pb)
+{
+  for (int s = 0; s < nb; s += NR)
+    {
+      float *dst = pb + (gsize) s * kb;
+      const int cols = MIN (NR, nb - s);
+
+      if (!tb)
+        for (int p = 0; p < kb; p++)
+          {
+            const float *src = b + (gsize) (p0 + p) * ldb + j0 + s;
+            float *d = dst + (gsize) p * NR;
+            if (cols == NR)
+              memcpy (d, src, sizeof (float) * NR);
+            else
+              {
+                for (int j = 0; j < cols; j++)
+                  d[j] = src[j];
+                for (int j = cols; j < NR; j++)
+                  d[j] = 0.0f;
+              }
+          }
+      else
+        {
+          /* op(B)(p, j) = b[j * ldb + p]: read each source row once. */
+          for (int j = 0; j < cols; j++)
+            {
+              const float *src = b + (gsize) (j0 + s + j) * ldb + p0;
+              for (int p = 0; p < kb; p++)
+                dst[(gsize) p * NR + j] = src[p];
+            }
+          for (int j = cols; j < NR; j++)
+            for (int p = 0; p < kb; p++)
+              dst[(gsize) p * NR + j] = 0.0f;
+        }
+    }
+}
+
+/* -------------------------------------------------------- micro-kernel -- */
+
+/* acc (MR, NR) = sum_p pa[p][:] outer pb[p][:], stored to c (ldc) as
+ * c = alpha * acc + beta * c (beta == 0: c not read) when @first, else
+ * c += alpha * acc. */
+#if defined(__AVX512F__)
+
+#define ROWS(F) F (0) F (1) F (2) F (3) F (4) F (5) F (6) F (7) F (8) F (9) \
+                F (10) F (11)
+
+void
+swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
+                  gsize ldc, float alpha, float beta, gboolean first)
+{
+#define DECL(i) __m512 c##i##0 = _mm512_setzero_ps (), \
+                       c##i##1 = _mm512_setzero_ps ();
+  ROWS (DECL)
+#undef DECL
+  for (int p = 0; p < kc; p++)
+    {
+      const __m512 b0 = _mm512_load_ps (pb), b1 = _mm512_load_ps (pb + 16);
+#define STEP(i) { const __m512 a = _mm512_set1_ps (pa[i]);       \
+                  c##i##0 = _mm512_fmadd_ps (a, b0, c##i##0);    \
+                  c##i##1 = _mm512_fmadd_ps (a, b1, c##i##1); }
+      ROWS (STEP)
+#undef STEP
+      pa += MR;
+      pb += NR;
+    }
+  const __m512 va = _mm512_set1_ps (alpha), vb = _mm512_set1_ps (beta);
+  if (first && beta == 0.0f)
+    {
+#define STORE(i) _mm512_storeu_ps (c + i * ldc, _mm512_mul_ps (va, c##i##0)); \
+                 _mm512_storeu_ps (c + i * ldc + 16, _mm512_mul_ps (va, c##i##1));
+      ROWS (STORE)
+#undef STORE
+    }
+  else if (first)
+    {
+#define STORE(i) _mm512_storeu_ps (c + i * ldc, _mm512_fmadd_ps (va, c##i##0, \
+                   _mm512_mul_ps (vb, _mm512_loadu_ps (c + i * ldc))));        \
+                 _mm512_storeu_ps (c + i * ldc + 16, _mm512_fmadd_ps (va, c##i##1, \
+                   _mm512_mul_ps (vb, _mm512_loadu_ps (c + i * ldc + 16))));
+      ROWS (STORE)
+#undef STORE
+    }
+  else
+    {
+#define STORE(i) _mm512_storeu_ps (c + i * ldc, _mm512_fmadd_ps (va, c##i##0, \
+                   _mm512_loadu_ps (c + i * ldc)));                            \
+                 _mm512_storeu_ps (c + i * ldc + 16, _mm512_fmadd_ps (va, c##i##1, \
+                   _mm512_loadu_ps (c + i * ldc + 16)));
+      ROWS (STORE)
+#undef STORE
+    }
+}
+#undef ROWS
+
+#elif defined(__AVX2__) && defined(__FMA__)
+
+#define ROWS(F) F (0) F (1) F (2) F (3) F (4) F (5)
+
+void
+swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
+                  gsize ldc, float alpha, float beta, gboolean first)
+{
+#define DECL(i) __m256 c##i##0 = _mm256_setzero_ps (), \
+                       c##i##1 = _mm256_setzero_ps ();
+  ROWS (DECL)
+#undef DECL
+  for (int p = 0; p < kc; p++)
+    {
+      const __m256 b0 = _mm256_load_ps (pb), b1 = _mm256_load_ps (pb + 8);
+#define STEP(i) { const __m256 a = _mm256_broadcast_ss (pa + i);  \
+                  c##i##0 = _mm256_fmadd_ps (a, b0, c##i##0);     \
+                  c##i##1 = _mm256_fmadd_ps (a, b1, c##i##1); }
+      ROWS (STEP)
+#undef STEP
+      pa += MR;
+      pb += NR;
+    }
+  const __m256 va = _mm256_set1_ps (alpha), vb = _mm256_set1_ps (beta);
+#define OLD(i, o) (first ? (beta == 0.0f ? _mm256_setzero_ps ()             \
+                                         : _mm256_mul_ps (vb, _mm256_loadu_ps (c + i * ldc + o))) \
+                         : _mm256_loadu_ps (c + i * ldc + o))
+#define STORE(i) { const __m256 o0 = OLD (i, 0), o1 = OLD (i, 8);                  \
+                   _mm256_storeu_ps (c + i * ldc, _mm256_fmadd_ps (va, c##i##0, o0)); \
+                   _mm256_storeu_ps (c + i * ldc + 8, _mm256_fmadd_ps (va, c##i##1, o1)); }
+  ROWS (STORE)
+#undef STORE
+#undef OLD
+}
+#undef ROWS
+
+#else
+
+void
+swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
+                  gsize ldc, float alpha, float beta, gboolean first)
+{
+  float acc[MR][NR] = { { 0 } };
+
+  for (int p = 0; p < kc; p++)
+    {
+      for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++)
+          acc[i][j] += pa[i] * pb[j];
+      pa += MR;
+      pb += NR;
+    }
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++)
+      {
+        float *cij = c + i * ldc + j;
+        if (first)
+          *cij = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * *cij);
+        else
+          *cij += alpha * acc[i][j];
+      }
+}
+
+#endif
+
+/* ---------------------------------------------------------------- tasks -- */
+
+typedef struct
+{
+  gboolean     ta, tb;
+  int          m, n, k;
+  float        alpha;
+  const float *a;
+  int          lda;
+  const float *b;
+  int          ldb;
+  float        beta;
+  float       *c;
+  int          ldc;
+  const float *bias;  /* (m) or NULL */
+  gboolean     relu;
+  int          tiles_n;     /* tiles along n */
+  int          k0, k1;      /* the k range of every task (syrk's split) */
+  int          upper;       /* skip tiles wholly below the diagonal */
+  int          n_kparts;    /* syrk: tasks = tiles x parts, each part into */
+  float       *parts;       /* its own (m, ldc) buffer; NULL = c */
+  SwagPool    *pool;
+  int         *tile_list;   /* (tiles) tile index of each task, or NULL */
+  int          n_tiles;
+} Gemm;
+
+/* Bias and ReLU over rows [i0, i0 + mb), columns [j0, j0 + nb). */
+static void
+epilogue (const Gemm *g, float *c, int i0, int j0, int mb, int nb)
+{
+  for (int i = 0; i < mb; i++)
+    {
+      float *row = c + (gsize) (i0 + i) * g->ldc + j0;
+      const float bv = g->bias ? g->bias[i0 + i] : 0.0f;
+      if (g->bias)
+        for (int j = 0; j < nb; j++)
+          row[j] += bv;
+      if (g->relu)
+        for (int j = 0; j < nb; j++)
+          if (row[j] < 0.0f)   /* NaN goes through, as torch's ReLU */
+            row[j] = 0.0f;
+    }
+}
+
+static void
+gemm_tile (const Gemm *g, int tile, int part, float *work)
+{
+  const int ti = tile / g->tiles_n, tj = tile % g->tiles_n;
+  const int i0 = ti * MC, j0 = tj * NC;
+  const int mb = MIN (MC, g->m - i0), nb = MIN (NC, g->n - j0);
+  float *pa = work, *pb = work + (gsize) MC * KC;
+  float *tmp = pb + (gsize) KC * NC;
+  int    k0 = g->k0, k1 = g->k1;
+  float *c = g->c;
+  float  beta = g->beta, alpha = g->alpha;
+
+  if (g->parts)
+    {
+      /* syrk's k split: part q covers its own share of [k0, k1) */
+      const int span = k1 - k0;
+      const int a0 = k0 + (int) ((gint64) span * part / g->n_kparts);
+      const int a1 = k0 + (int) ((gint64) span * (part + 1) / g->n_kparts);
+      k0 = a0;
+      k1 = a1;
+      c = g->parts + (gsize) part * g->m * g->ldc;
+      beta = 0.0f;
+      alpha = 1.0f;
+    }
+
+  for (int p0 = k0; p0 < k1 || p0 == k0; p0 += KC)
+    {
+      const int kb = MIN (KC, k1 - p0);
+      const gboolean first = p0 == k0;
+
+      if (kb <= 0)
+        {
+          /* an empty k range: c = beta * c */
+          for (int i = 0; i < mb; i++)
+            for (int j = 0; j < nb; j++)
+              {
+                float *cij = c + (gsize) (i0 + i) * g->ldc + j0 + j;
+                *cij = beta == 0.0f ? 0.0f : beta * *cij;
+              }
+          break;
+        }
+      pack_a (g->ta, g->a, g->lda, i0, p0, mb, kb, pa);
+      pack_b (g->tb, g->b, g->ldb, p0, j0, kb, nb, pb);
+      for (int s = 0; s < nb; s += NR)
+        for (int r = 0; r < mb; r += MR)
+          {
+            float *cij = c + (gsize) (i0 + r) * g->ldc + j0 + s;
+            const float *ap = pa + (gsize) r * kb, *bp = pb + (gsize) s * kb;
+            if (mb - r >= MR && nb - s >= NR)
+              swag_gemm_kernel (kb, ap, bp, cij, g->ldc, alpha, beta, first);
+            else
+              {
+                const int rows = MIN (MR, mb - r), cols = MIN (NR, nb - s);
+                swag_gemm_kernel (kb, ap, bp, tmp, NR, 1.0f, 0.0f, TRUE);
+                for (int i = 0; i < rows; i++)
+                  for (int j = 0; j < cols; j++)
+                    {
+                      float *d = cij + (gsize) i * g->ldc + j;
+                      const float v = alpha * tmp[i * NR + j];
+                      if (first)
+                        *d = v + (beta == 0.0f ? 0.0f : beta * *d);
+                      else
+                        *d += v;
+                    }
+              }
+          }
+      if (p0 + kb >= k1)
+        break;
+    }
+  if (g->bias || g->relu)
+    epilogue (g, c, i0, j0, mb, nb);
+}
+
+static void
+gemm_task (gpointer data, int task, int thread)
+{
+  const Gemm *g = data;
+  float      *work = swag_pool_work (g->pool, thread);
+  float      *own = NULL;
+  const int   tile_index = task / g->n_kparts, part = task % g->n_kparts;
+  const int   tile = g->tile_list ? g->tile_list[tile_index] : tile_index;
+
+  if (!work)
+    work = own = g_malloc (swag_gemm_work_floats () * sizeof (float) + 64);
+  if (own)
+    work = (float *) (((guintptr) own + 63) & ~(guintptr) 63);
+  gemm_tile (g, tile, part, work);
+  g_free (own);
+}
+
+/* A pool whose workspace is too small for the GEMM is treated as none. */
+static SwagPool *
+usable_pool (SwagPool *pool)
+{
+  return pool && swag_pool_work_floats (pool) >= swag_gemm_work_floats ()
+         ? pool : NULL;
+}
+
+static void
+scale_c (int m, int n, float beta, float *c, int ldc)
+{
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++)
+      {
+        float *cij = c + (gsize) i * ldc + j;
+        *cij = beta == 0.0f ? 0.0f : beta * *cij;
+      }
+}
+
+void
+swag_gemm (SwagPool    *pool,
+           gboolean     trans_a,
+           gboolean     trans_b,
+           int          m,
+           int          n,
+           int          k,
+           float        alpha,
+           const float *a,
+           int          lda,
+           const float *b,
+           int          ldb,
+           float        beta,
+           float       *c,
+           int          ldc,
+           const float *row_bias,
+           gboolean     relu)
+{
+  Gemm g = { 0 };
+
+  if (m <= 0 || n <= 0)
+    return;
+  if (k <= 0 || alpha == 0.0f)
+    {
+      scale_c (m, n, beta, c, ldc);
+      g.m = m;
+      g.ldc = ldc;
+      g.bias = row_bias;
+      g.relu = relu;
+      epilogue (&g, c, 0, 0, m, n);
+      return;
+    }
+  g.ta = trans_a;
+  g.tb = trans_b;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.alpha = alpha;
+  g.a = a;
+  g.lda = lda;
+  g.b = b;
+  g.ldb = ldb;
+  g.beta = beta;
+  g.c = c;
+  g.ldc = ldc;
+  g.bias = row_bias;
+  g.relu = relu;
+  g.tiles_n = (n + NC - 1) / NC;
+  g.k0 = 0;
+  g.k1 = k;
+  g.n_kparts = 1;
+  g.pool = usable_pool (pool);
+  g.n_tiles = ((m + MC - 1) / MC) * g.tiles_n;
+  swag_pool_run (g.pool, g.n_tiles, gemm_task, &g);
+}
+
+/* Tasks of at least this many k steps when syrk splits k. */
+#define SYRK_MIN_PART 8192
+/* Enough tasks for two threads to share unevenly loaded tiles. */
+#define SYRK_MIN_TASKS 8
+
+void
+swag_syrk (SwagPool    *pool,
+           int          n,
+           int          k,
+           float        alpha,
+           const float *a,
+           int          lda,
+           float        beta,
+           float       *c,
+           int          ldc)
+{
+  Gemm g = { 0 };
+  int  tiles_m, n_tiles = 0, parts;
+  int *list;
+
+  if (n <= 0)
+    return;
+  if (k <= 0 || alpha == 0.0f)
+    {
+      for (int i = 0; i < n; i++)
+        scale_c (1, n - i, beta, c + (gsize) i * ldc + i, ldc);
+    }
+  else
+    {
+      tiles_m = (n + MC - 1) / MC;
+      g.tiles_n = (n + NC - 1) / NC;
+      list = g_new (int, tiles_m * g.tiles_n);
+      for (int ti = 0; ti < tiles_m; ti++)
+        for (int tj = 0; tj < g.tiles_n; tj++)
+          if ((tj + 1) * NC > ti * MC)   /* touches the upper triangle */
+            list[n_tiles++] = ti * g.tiles_n + tj;
+
+      parts = 1;
+      if (n_tiles < SYRK_MIN_TASKS)
+        parts = MAX (1, MIN ((SYRK_MIN_TASKS + n_tiles - 1) / n_tiles,
+                             k / SYRK_MIN_PART));
+
+      g.ta = FALSE;
+      g.tb = TRUE;
+      g.m = g.n = n;
+      g.n = n;
+      g.k = k;
+      g.alpha = alpha;
+      g.a = g.b = a;
+      g.lda = g.ldb = lda;
+      g.beta = beta;
+      g.c = c;
+      g.ldc = ldc;
+      g.k0 = 0;
+      g.k1 = k;
+      g.n_kparts = parts;
+      g.pool = usable_pool (pool);
+      g.tile_list = list;
+      g.n_tiles = n_tiles;
+      if (parts > 1)
+        g.parts = g_new (float, (gsize) parts * n * ldc);
+      swag_pool_run (g.pool, n_tiles * parts, gemm_task, &g);
+
+      if (parts > 1)
+        {
+          /* c = alpha * sum of the parts in a fixed order + beta * c */
+          for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++)
+              {
+                const gsize e = (gsize) i * ldc + j;
+                float s = g.parts[e];
+                for (int q = 1; q < parts; q++)
+                  s += g.parts[(gsize) q * n * ldc + e];
+                c[e] = alpha * s + (beta == 0.0f ? 0.0f : beta * c[e]);
+              }
+          g_free (g.parts);
+        }
+      g_free (list);
+    }
+  /* mirror the upper triangle */
+  for (int i = 1; i < n; i++)
+    for (int j = 0; j < i; j++)
+      c[(gsize) i * ldc + j] = c[(gsize) j * ldc + i];
+}

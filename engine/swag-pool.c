@@ -1,0 +1,187 @@
+/* swag-pool.c: the evaluation's thread pool. GPL-3.0-or-later. */
+#include "swag-pool.h"
+
+#include <stdlib.h>
+
+typedef struct
+{
+  SwagPool *pool;
+  int       slot;
+  GThread  *thread;
+} Worker;
+
+struct _SwagPool
+{
+  int           n_threads;
+  Worker       *workers;     /* (n_threads - 1) */
+  float       **work;        /* (n_threads) aligned workspaces */
+  gsize         work_floats;
+
+  GMutex        lock;
+  GCond         wake;        /* a new job, or quit */
+  GCond         done;        /* the last busy worker left the job */
+  guint         generation;  /* bumped for every job */
+  gboolean      quit;
+
+  /* The current job. */
+  SwagPoolFunc  fn;
+  gpointer      data;
+  int           n_tasks;
+  gint          next;        /* atomic: the next task to take */
+  int           busy;        /* workers still in the job (under lock) */
+};
+
+static void
+run_tasks (SwagPool *pool, int slot)
+{
+  for (;;)
+    {
+      int t = g_atomic_int_add (&pool->next, 1);
+      if (t >= pool->n_tasks)
+        break;
+      pool->fn (pool->data, t, slot);
+    }
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker   *w = data;
+  SwagPool *pool = w->pool;
+  guint     seen = 0;
+
+  g_mutex_lock (&pool->lock);
+  for (;;)
+    {
+      while (!pool->quit && pool->generation == seen)
+        g_cond_wait (&pool->wake, &pool->lock);
+      if (pool->quit)
+        break;
+      seen = pool->generation;
+      g_mutex_unlock (&pool->lock);
+
+      run_tasks (pool, w->slot);
+
+      g_mutex_lock (&pool->lock);
+      if (--pool->busy == 0)
+        g_cond_signal (&pool->done);
+    }
+  g_mutex_unlock (&pool->lock);
+  return NULL;
+}
+
+SwagPool *
+swag_pool_new (int n_threads, gsize work_floats)
+{
+  SwagPool *pool = g_new0 (SwagPool, 1);
+
+  pool->n_threads = MAX (n_threads, 1);
+  pool->work_floats = work_floats;
+  pool->work = g_new0 (float *, pool->n_threads);
+  for (int i = 0; i < pool->n_threads && work_floats > 0; i++)
+    {
+      gsize bytes;
+      void *p = NULL;
+      if (!g_size_checked_mul (&bytes, work_floats, sizeof (float))
+          || posix_memalign (&p, 64, bytes) != 0)
+        {
+          pool->n_threads = i;   /* what swag_pool_free must release */
+          swag_pool_free (pool);
+          return NULL;
+        }
+      pool->work[i] = p;
+    }
+  g_mutex_init (&pool->lock);
+  g_cond_init (&pool->wake);
+  g_cond_init (&pool->done);
+  pool->workers = g_new0 (Worker, pool->n_threads);
+  for (int i = 1; i < pool->n_threads; i++)
+    {
+      Worker *w = &pool->workers[i - 1];
+      w->pool = pool;
+      w->slot = i;
+      w->thread = g_thread_try_new ("swag-worker", worker_main, w, NULL);
+      if (!w->thread)
+        {
+          /* Fewer threads than asked: the slots that exist still work. */
+          g_mutex_lock (&pool->lock);
+          pool->n_threads = i;
+          g_mutex_unlock (&pool->lock);
+          break;
+        }
+    }
+  return pool;
+}
+
+void
+swag_pool_free (SwagPool *pool)
+{
+  if (!pool)
+    return;
+  if (pool->workers)
+    {
+      g_mutex_lock (&pool->lock);
+      pool->quit = TRUE;
+      g_cond_broadcast (&pool->wake);
+      g_mutex_unlock (&pool->lock);
+      for (int i = 1; i < pool->n_threads; i++)
+        if (pool->workers[i - 1].thread)
+          g_thread_join (pool->workers[i - 1].thread);
+      g_free (pool->workers);
+      g_mutex_clear (&pool->lock);
+      g_cond_clear (&pool->wake);
+      g_cond_clear (&pool->done);
+    }
+  for (int i = 0; pool->work && i < pool->n_threads; i++)
+    free (pool->work[i]);
+  g_free (pool->work);
+  g_free (pool);
+}
+
+int
+swag_pool_n_threads (const SwagPool *pool)
+{
+  return pool ? pool->n_threads : 1;
+}
+
+float *
+swag_pool_work (SwagPool *pool, int thread)
+{
+  return pool ? pool->work[thread] : NULL;
+}
+
+gsize
+swag_pool_work_floats (const SwagPool *pool)
+{
+  return pool ? pool->work_floats : 0;
+}
+
+void
+swag_pool_run (SwagPool *pool, int n_tasks, SwagPoolFunc fn, gpointer data)
+{
+  if (n_tasks <= 0)
+    return;
+  if (!pool || pool->n_threads == 1 || n_tasks == 1)
+    {
+      for (int t = 0; t < n_tasks; t++)
+        fn (data, t, 0);
+      return;
+    }
+
+  g_mutex_lock (&pool->lock);
+  pool->fn = fn;
+  pool->data = data;
+  pool->n_tasks = n_tasks;
+  g_atomic_int_set (&pool->next, 0);
+  pool->busy = pool->n_threads - 1;
+  pool->generation++;
+  g_cond_broadcast (&pool->wake);
+  g_mutex_unlock (&pool->lock);
+
+  run_tasks (pool, 0);
+
+  g_mutex_lock (&pool->lock);
+  while (pool->busy > 0)
+    g_cond_wait (&pool->done, &pool->lock);
+  g_mutex_unlock (&pool->lock);
+}
