@@ -46,12 +46,22 @@ void  swag_syrk (SwagPool *pool, int n, int k, float alpha,
  * one makes it allocate its own per task). */
 gsize swag_gemm_work_floats (void);
 
-/* The micro-kernel, for the Winograd path and the tests: acc (MR, NR) of
- * packed panels pa (kc, MR) and pb (kc, NR, 64-byte aligned), stored to c
- * as alpha * acc + beta * c when @first (c unread when beta is 0), else
- * c += alpha * acc. */
-void  swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
-                        gsize ldc, float alpha, float beta, gboolean first);
+/* The micro-kernel, for the Winograd path and the tests: acc (MR, NR) of a
+ * packed panel pa (kc, MR) and rows of B pb (kc, NR) at a stride of ldb
+ * floats (pb and ldb 64-byte aligned), stored to c as alpha * acc + beta * c
+ * when @first (c unread when beta is 0), else c += alpha * acc. */
+void  swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
+                        float *c, gsize ldc, float alpha, float beta,
+                        gboolean first);
+
+/* The same with A = rows [c0, c0 + MR) of P^T, P (n_panels * MR, kp) stored
+ * as packed panels pp[q][col][MR]: @pt = &pp[0][c0][0], @ps = kp * MR (the
+ * Winograd backward reads the forward's packed weights transposed). c = acc
+ * when @first, else c += acc. Reads P^T rows up to c0 + MR - 1: the caller
+ * pads P's storage past kp columns. */
+void  swag_gemm_kernel_pt (int n_panels, const float *pt, gsize ps,
+                           const float *pb, gsize ldb, float *c, gsize ldc,
+                           gboolean first);
 
 /* ---- BLAS (swag-blas.c): references for the tests and the benchmark ---- */
 

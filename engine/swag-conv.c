@@ -35,7 +35,8 @@ swag_conv2d_scratch_floats (const SwagConvDesc *cv, int in_h, int in_w)
   const int out_h = swag_conv_out_size (in_h, cv->kh, cv->stride, cv->pad);
   const int out_w = swag_conv_out_size (in_w, cv->kw, cv->stride, cv->pad);
 
-  if (conv_is_pointwise (cv) || out_h <= 0 || out_w <= 0)
+  if (conv_is_pointwise (cv) || out_h <= 0 || out_w <= 0
+      || (cv->wino && swag_winograd_applies (cv)))
     return 0;
   return (gsize) conv_band_rows (cv, out_h, out_w)
          * cv->in_c * cv->kh * cv->kw * out_w;
@@ -188,6 +189,11 @@ swag_conv2d_forward (SwagCtx            *ctx,
     return;
   const gsize out_hw = (gsize) out_h * out_w;
 
+  if (cv->wino && swag_winograd_applies (cv))
+    {
+      swag_winograd_forward (ctx, cv, in, in_h, in_w, out, relu);
+      return;
+    }
   if (conv_is_pointwise (cv))
     {
       /* out (O, HW) = W (O, I) x in (I, HW), + bias, ReLU */
@@ -238,6 +244,11 @@ swag_conv2d_backward (SwagCtx            *ctx,
     return;
   const gsize out_hw = (gsize) out_h * out_w;
 
+  if (cv->wino && swag_winograd_applies (cv))
+    {
+      swag_winograd_backward (ctx, cv, dout, in_h, in_w, din);
+      return;
+    }
   if (conv_is_pointwise (cv))
     {
       /* din (I, HW) += W^T (I, O) x dout (O, HW) */

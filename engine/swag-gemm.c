@@ -131,8 +131,8 @@ pack_b (gboolean tb, const float *b, int ldb, int p0, int j0, int kb, int nb,
                 F (10) F (11)
 
 void
-swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
-                  gsize ldc, float alpha, float beta, gboolean first)
+swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
+                  float *c, gsize ldc, float alpha, float beta, gboolean first)
 {
 #define DECL(i) __m512 c##i##0 = _mm512_setzero_ps (), \
                        c##i##1 = _mm512_setzero_ps ();
@@ -147,7 +147,7 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
       ROWS (STEP)
 #undef STEP
       pa += MR;
-      pb += NR;
+      pb += ldb;
     }
   const __m512 va = _mm512_set1_ps (alpha), vb = _mm512_set1_ps (beta);
   if (first && beta == 0.0f)
@@ -183,8 +183,8 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
 #define ROWS(F) F (0) F (1) F (2) F (3) F (4) F (5)
 
 void
-swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
-                  gsize ldc, float alpha, float beta, gboolean first)
+swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
+                  float *c, gsize ldc, float alpha, float beta, gboolean first)
 {
 #define DECL(i) __m256 c##i##0 = _mm256_setzero_ps (), \
                        c##i##1 = _mm256_setzero_ps ();
@@ -199,7 +199,7 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
       ROWS (STEP)
 #undef STEP
       pa += MR;
-      pb += NR;
+      pb += ldb;
     }
   const __m256 va = _mm256_set1_ps (alpha), vb = _mm256_set1_ps (beta);
 #define OLD(i, o) (first ? (beta == 0.0f ? _mm256_setzero_ps ()             \
@@ -217,8 +217,8 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
 #else
 
 void
-swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
-                  gsize ldc, float alpha, float beta, gboolean first)
+swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
+                  float *c, gsize ldc, float alpha, float beta, gboolean first)
 {
   float acc[MR][NR] = { { 0 } };
 
@@ -228,7 +228,7 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
         for (int j = 0; j < NR; j++)
           acc[i][j] += pa[i] * pb[j];
       pa += MR;
-      pb += NR;
+      pb += ldb;
     }
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NR; j++)
@@ -241,6 +241,82 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, float *c,
       }
 }
 
+#endif
+
+/* The same with A read transposed out of packed panels: the packed matrix P
+ * (n_panels * MR rows, kp columns) stored as panels pp[q][col][MR]; this
+ * computes rows [c0, c0 + MR) of P^T times B, over the kc = n_panels * MR
+ * rows of P. @pt points at pp[0][c0][0]; @ps = kp * MR, the panel stride. */
+#if defined(__AVX512F__)
+#define ROWS(F) F (0) F (1) F (2) F (3) F (4) F (5) F (6) F (7) F (8) F (9) \
+                F (10) F (11)
+void
+swag_gemm_kernel_pt (int n_panels, const float *pt, gsize ps,
+                     const float *pb, gsize ldb, float *c, gsize ldc,
+                     gboolean first)
+{
+#define DECL(i) __m512 c##i##0 = _mm512_setzero_ps (), \
+                       c##i##1 = _mm512_setzero_ps ();
+  ROWS (DECL)
+#undef DECL
+  for (int q = 0; q < n_panels; q++)
+    {
+      const float *a = pt + (gsize) q * ps;
+      for (int r = 0; r < MR; r++, a++)
+        {
+          const __m512 b0 = _mm512_load_ps (pb), b1 = _mm512_load_ps (pb + 16);
+#define STEP(i) { const __m512 av = _mm512_set1_ps (a[i * MR]);    \
+                  c##i##0 = _mm512_fmadd_ps (av, b0, c##i##0);   \
+                  c##i##1 = _mm512_fmadd_ps (av, b1, c##i##1); }
+          ROWS (STEP)
+#undef STEP
+          pb += ldb;
+        }
+    }
+  if (first)
+    {
+#define STORE(i) _mm512_storeu_ps (c + i * ldc, c##i##0); \
+                 _mm512_storeu_ps (c + i * ldc + 16, c##i##1);
+      ROWS (STORE)
+#undef STORE
+    }
+  else
+    {
+#define STORE(i) _mm512_storeu_ps (c + i * ldc, _mm512_add_ps (c##i##0, \
+                   _mm512_loadu_ps (c + i * ldc)));                    \
+                 _mm512_storeu_ps (c + i * ldc + 16, _mm512_add_ps (c##i##1, \
+                   _mm512_loadu_ps (c + i * ldc + 16)));
+      ROWS (STORE)
+#undef STORE
+    }
+}
+#undef ROWS
+#else
+void
+swag_gemm_kernel_pt (int n_panels, const float *pt, gsize ps,
+                     const float *pb, gsize ldb, float *c, gsize ldc,
+                     gboolean first)
+{
+  float acc[MR][NR] = { { 0 } };
+
+  for (int q = 0; q < n_panels; q++)
+    {
+      const float *a = pt + (gsize) q * ps;
+      for (int r = 0; r < MR; r++, a++)
+        {
+          for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR; j++)
+              acc[i][j] += a[i * MR] * pb[j];
+          pb += ldb;
+        }
+    }
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++)
+      {
+        float *cij = c + i * ldc + j;
+        *cij = first ? acc[i][j] : *cij + acc[i][j];
+      }
+}
 #endif
 
 /* ---------------------------------------------------------------- tasks -- */
@@ -336,11 +412,12 @@ gemm_tile (const Gemm *g, int tile, int part, float *work)
             float *cij = c + (gsize) (i0 + r) * g->ldc + j0 + s;
             const float *ap = pa + (gsize) r * kb, *bp = pb + (gsize) s * kb;
             if (mb - r >= MR && nb - s >= NR)
-              swag_gemm_kernel (kb, ap, bp, cij, g->ldc, alpha, beta, first);
+              swag_gemm_kernel (kb, ap, bp, NR, cij, g->ldc, alpha, beta,
+                                first);
             else
               {
                 const int rows = MIN (MR, mb - r), cols = MIN (NR, nb - s);
-                swag_gemm_kernel (kb, ap, bp, tmp, NR, 1.0f, 0.0f, TRUE);
+                swag_gemm_kernel (kb, ap, bp, NR, tmp, NR, 1.0f, 0.0f, TRUE);
                 for (int i = 0; i < rows; i++)
                   for (int j = 0; j < cols; j++)
                     {

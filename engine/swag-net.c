@@ -293,11 +293,46 @@ swag_net_alloc_block (SwagNet *net, GError **error)
   return TRUE;
 }
 
+gboolean
+swag_net_prepare (SwagNet *net, GError **error)
+{
+  gsize total = 0, off = 0;
+
+  g_free (net->wino);
+  net->wino = NULL;
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      SwagNode *n = &net->nodes[i];
+      n->conv.wino = NULL;
+      if (n->op == SWAG_NODE_CONV && swag_winograd_applies (&n->conv))
+        total += (swag_winograd_weight_floats (n->conv.in_c, n->conv.out_c)
+                  + 15) & ~(gsize) 15;
+    }
+  if (total == 0)
+    return TRUE;
+  net->wino = swag_try_alloc_floats (total, "transformed weights", error);
+  if (!net->wino)
+    return FALSE;
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      SwagNode *n = &net->nodes[i];
+      if (n->op != SWAG_NODE_CONV || !swag_winograd_applies (&n->conv))
+        continue;
+      swag_winograd_weights (n->conv.weight, n->conv.in_c, n->conv.out_c,
+                             net->wino + off);
+      n->conv.wino = net->wino + off;
+      off += (swag_winograd_weight_floats (n->conv.in_c, n->conv.out_c) + 15)
+             & ~(gsize) 15;
+    }
+  return TRUE;
+}
+
 void
 swag_net_free (SwagNet *net)
 {
   if (!net)
     return;
+  g_free (net->wino);
   g_free (net->block);
   g_free (net->nodes);
   g_free (net->weight_offsets);
@@ -772,7 +807,26 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
     }
   ev->ctx.scratch_floats = ev->plan.scratch;
   ev->ctx.n_threads = MAX (n_threads, 1);
-  ev->ctx.pool = swag_pool_new (ev->ctx.n_threads, swag_gemm_work_floats ());
+  {
+    /* Each thread's workspace: the GEMM's packing, or the largest Winograd
+     * block of the evaluated convolutions. */
+    gsize work = swag_gemm_work_floats ();
+    for (int i = 0; i < ev->plan.n; i++)
+      {
+        const SwagNode *nd = &net->nodes[i];
+        SwagShape in = nd->in0 < 0 ? (SwagShape) { 3, h, w }
+                                   : ev->plan.shapes[nd->in0];
+        if (nd->op == SWAG_NODE_CONV && nd->conv.wino)
+          work = MAX (work, swag_winograd_work_floats (&nd->conv, in.h, in.w));
+      }
+    ev->ctx.pool = swag_pool_new (ev->ctx.n_threads, work);
+    if (!ev->ctx.pool)
+      {
+        g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
+                     "Out of memory for the threads' workspace");
+        goto fail;
+      }
+  }
   ev->grad_live = g_new0 (gboolean, ev->plan.n + 1);
   return ev;
 

@@ -54,6 +54,8 @@ struct _SwagNet
   const char  **tap_names;      /* (2 * n_nodes) paper name, torchvision
                                    name of node i's output, or NULL */
   GStringChunk *strings;        /* names */
+  float        *wino;           /* Winograd weights of every conv it applies
+                                   to (swag_net_prepare), or NULL */
 };
 
 /* The nodes of @backbone without weights (block NULL): enough to check tap
@@ -62,6 +64,12 @@ SwagNet *swag_net_topology_new (SwagBackbone backbone, SwagPooling pooling);
 
 /* Allocates the zeroed weight block and points every conv into it. */
 gboolean swag_net_alloc_block  (SwagNet *net, GError **error);
+
+/* Once the weights are final: the transformed weights of the fast paths
+ * (Winograd for 3x3 stride-1 convolutions), made once per network so that
+ * evaluations share them read-only. FALSE (out of memory) leaves the direct
+ * method in place. */
+gboolean swag_net_prepare      (SwagNet *net, GError **error);
 
 /* The paper's name of node @node's output if it has one, else torchvision's,
  * else NULL. */

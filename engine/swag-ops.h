@@ -40,6 +40,8 @@ typedef struct
   int          pad;     /* zeros, all four sides */
   const float *weight;  /* (out_c, in_c, kh, kw) */
   const float *bias;    /* (out_c), or NULL for none */
+  const float *wino;    /* Winograd weights (swag_winograd_weights) when
+                           swag_winograd_applies, or NULL: direct method */
 } SwagConvDesc;
 
 /* Output size along one axis (floor), as torch. <= 0 when the input is too
@@ -76,6 +78,26 @@ void swag_conv2d_backward (SwagCtx            *ctx,
                            int                 in_h,
                            int                 in_w,
                            float              *din); /* (in_c, in_h, in_w) += */
+
+/* Winograd F(4x4, 3x3) (swag-winograd.c), used by swag_conv2d_forward and
+ * _backward when cv->wino is set: 3x3 kernels, stride 1, padding 1, and at
+ * least 16 channels in and out. */
+gboolean swag_winograd_applies (const SwagConvDesc *cv);
+/* Floats of the transformed weights of a (out_c, in_c, 3, 3) kernel. */
+gsize    swag_winograd_weight_floats (int in_c, int out_c);
+void     swag_winograd_weights (const float *w,  /* (out_c, in_c, 3, 3) */
+                                int in_c, int out_c,
+                                float *u);       /* weight_floats */
+/* Per-thread workspace (pool work floats) it wants at h x w; with less, it
+ * allocates its own on every call. */
+gsize    swag_winograd_work_floats (const SwagConvDesc *cv, int h, int w);
+/* The same contracts as swag_conv2d_forward / _backward. */
+void     swag_winograd_forward  (SwagCtx *ctx, const SwagConvDesc *cv,
+                                 const float *in, int h, int w, float *out,
+                                 gboolean relu);
+void     swag_winograd_backward (SwagCtx *ctx, const SwagConvDesc *cv,
+                                 const float *dout, int h, int w,
+                                 float *din);
 
 /* ------------------------------------------------------------------ ReLU -- */
 

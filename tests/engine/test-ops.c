@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "swag-ops.h"
+#include "swag-blas.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -361,6 +362,132 @@ test_conv_adjoint (gconstpointer data)
   g_free (out);
   g_free (din);
   g_free (din2);
+  conv_teardown (&s);
+  g_rand_free (rng);
+}
+
+/* ------------------------------------------------------------ Winograd -- */
+
+typedef struct
+{
+  const char *name;
+  int         in_c, out_c, h, w;
+  gboolean    bias, relu;
+} WinoCase;
+
+/* Edge sizes: planes smaller than a tile, sizes not multiples of 4, channel
+ * counts not multiples of the micro-kernel's 12 rows or of 16 lanes; blocks
+ * split inside (few tile rows) and blocks as tasks (many). */
+static const WinoCase wino_cases[] = {
+  { "1x1",           16, 16,   1,   1, TRUE,  TRUE  },
+  { "2x3",           17, 19,   2,   3, FALSE, FALSE },
+  { "5x7",           17, 19,   5,   7, TRUE,  FALSE },
+  { "13x17-odd-c",   35, 37,  13,  17, TRUE,  TRUE  },
+  { "31x33",         16, 16,  31,  33, FALSE, TRUE  },
+  { "45x67",         24, 16,  45,  67, TRUE,  TRUE  },
+  { "40x40-64c",     64, 64,  40,  40, TRUE,  FALSE },
+  { "70x130-blocks", 16, 24,  70, 130, TRUE,  TRUE  },
+  { "66x20-blocks",  20, 18, 266,  20, FALSE, FALSE },
+};
+
+/* din[i, y, x] = sum over (o, ky, kx) of w[o, i, ky, kx] dy[o, y + 1 - ky,
+ * x + 1 - kx] (3x3, pad 1), with the sums of |terms|. */
+static void
+conv3_backward_ref (const SwagConvDesc *cv, const double *dy, int h, int w,
+                    double *din, double *abs_din)
+{
+  for (int i = 0; i < cv->in_c; i++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          double sum = 0.0, a = 0.0;
+          for (int o = 0; o < cv->out_c; o++)
+            for (int ky = 0; ky < 3; ky++)
+              for (int kx = 0; kx < 3; kx++)
+                {
+                  const int oy = y + 1 - ky, ox = x + 1 - kx;
+                  if (oy < 0 || oy >= h || ox < 0 || ox >= w)
+                    continue;
+                  const double p = cv->weight[((o * cv->in_c + i) * 3 + ky) * 3 + kx]
+                                   * dy[((gsize) o * h + oy) * w + ox];
+                  sum += p;
+                  a += fabs (p);
+                }
+          din[((gsize) i * h + y) * w + x] = sum;
+          abs_din[((gsize) i * h + y) * w + x] = a;
+        }
+}
+
+/* Forward and backward against the direct definition in double: within
+ * 1e-5 of the sums of |terms| (Winograd F(4x4, 3x3) errs by a few eps of
+ * those, times the transforms' constants); backward adds into din; the same
+ * bits with no pool, a pool of 1 and of 2 threads, and with a pool whose
+ * workspace is too small (the op then allocates its own). */
+static void
+test_winograd (gconstpointer data)
+{
+  const WinoCase *wc = data;
+  GRand *rng = g_rand_new_with_seed (21);
+  const ConvCase cc = { wc->name, wc->in_c, wc->out_c, wc->h, wc->w, 3, 3, 1,
+                        1, wc->bias, wc->relu, FALSE };
+  ConvSetup s;
+
+  conv_setup (&s, &cc, wc->bias, rng);
+  g_assert_true (swag_winograd_applies (&s.cv));
+  float *u = g_new (float, swag_winograd_weight_floats (wc->in_c, wc->out_c));
+  swag_winograd_weights (s.weight, wc->in_c, wc->out_c, u);
+  s.cv.wino = u;
+  g_assert_cmpuint (swag_conv2d_scratch_floats (&s.cv, wc->h, wc->w), ==, 0);
+
+  float *in = new_normal (rng, s.in_n, 0.0, 1.0);
+  float *dy = new_normal (rng, s.out_n, 0.0, 1.0);
+  float *din0 = new_normal (rng, s.in_n, 0.0, 1.0);
+  double *in_d = to_double (in, s.in_n), *dy_d = to_double (dy, s.out_n);
+  double *ref = g_new (double, s.out_n), *ref_abs = g_new (double, s.out_n);
+  double *bref = g_new (double, s.in_n), *bref_abs = g_new (double, s.in_n);
+  float *out[4], *din[4];
+  const gsize work = MAX (swag_gemm_work_floats (),
+                          swag_winograd_work_floats (&s.cv, wc->h, wc->w));
+  SwagPool *pools[4] = { NULL, swag_pool_new (1, work), swag_pool_new (2, work),
+                         swag_pool_new (2, 64) };
+
+  conv_ref (&s.cv, in_d, wc->h, wc->w, wc->relu, ref, ref_abs);
+  conv3_backward_ref (&s.cv, dy_d, wc->h, wc->w, bref, bref_abs);
+  for (int k = 0; k < 4; k++)
+    {
+      SwagCtx ctx = { 1, NULL, 0, pools[k] };
+      out[k] = new_nan (s.out_n);
+      din[k] = g_memdup2 (din0, sizeof (float) * s.in_n);
+      swag_conv2d_forward (&ctx, &s.cv, in, wc->h, wc->w, out[k], wc->relu);
+      swag_conv2d_backward (&ctx, &s.cv, dy, wc->h, wc->w, din[k]);
+    }
+  for (gsize i = 0; i < s.out_n; i++)
+    assert_close (out[0][i], ref[i], 1e-5 * ref_abs[i] + 1e-30);
+  for (gsize i = 0; i < s.in_n; i++)
+    assert_close (din[0][i], din0[i] + bref[i],
+                  1e-5 * bref_abs[i] + 2 * FLT_EPSILON * fabs (din0[i]));
+  for (int k = 1; k < 4; k++)
+    {
+      g_assert_cmpint (memcmp (out[k], out[0], sizeof (float) * s.out_n), ==, 0);
+      g_assert_cmpint (memcmp (din[k], din[0], sizeof (float) * s.in_n), ==, 0);
+    }
+
+  for (int k = 0; k < 4; k++)
+    {
+      swag_pool_free (pools[k]);
+      g_free (out[k]);
+      g_free (din[k]);
+    }
+  g_free (u);
+  g_free (in);
+  g_free (dy);
+  g_free (din0);
+  g_free (in_d);
+  g_free (dy_d);
+  g_free (ref);
+  g_free (ref_abs);
+  g_free (bref);
+  g_free (bref_abs);
   conv_teardown (&s);
   g_rand_free (rng);
 }
@@ -813,6 +940,107 @@ test_maxpool_backward (gconstpointer data)
   g_free (arg);
   g_free (dx);
   g_free (dx2);
+  g_rand_free (rng);
+}
+
+/* ReLU masks, their backward, add and axpy in chunks on a pool of two (more
+ * than one chunk, a ragged end) against the scalar definitions. */
+static void
+test_elementwise_pool (void)
+{
+  const gsize n = 200003;
+  GRand    *rng = g_rand_new_with_seed (8);
+  float    *y = new_normal (rng, n, 0.0, 1.0), *dy = new_normal (rng, n, 0.0, 1.0);
+  float    *dy2 = g_memdup2 (dy, n * sizeof (float)), *sum = new_nan (n);
+  float    *acc = new_normal (rng, n, 0.0, 1.0), *acc0 = g_memdup2 (acc, n * sizeof (float));
+  guint8   *bits = g_new (guint8, (n + 7) / 8);
+  SwagPool *pool = swag_pool_new (2, 0);
+  SwagCtx   ctx = { 2, NULL, 0, pool };
+
+  y[17] = NAN;
+  swag_relu_mask_pack (&ctx, y, n, bits);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpint ((bits[i / 8] >> (i % 8)) & 1, ==, y[i] > 0.0f);
+  g_assert_cmpint (bits[n / 8] >> (n % 8), ==, 0);
+  swag_relu_backward_bits (&ctx, bits, dy2, n);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (dy2[i], ==, y[i] > 0.0f ? dy[i] : 0.0f);
+  swag_add_forward (&ctx, y, dy, sum, n, TRUE);
+  swag_axpy (&ctx, 0.5f, dy, acc, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      const float v = y[i] + dy[i];
+      if (isnan (v))
+        g_assert_true (isnan (sum[i]));
+      else
+        g_assert_cmpfloat (sum[i], ==, v < 0.0f ? 0.0f : v);
+      g_assert_cmpfloat (acc[i], ==, acc0[i] + 0.5f * dy[i]);
+    }
+  swag_pool_free (pool);
+  g_free (y);
+  g_free (dy);
+  g_free (dy2);
+  g_free (sum);
+  g_free (acc);
+  g_free (acc0);
+  g_free (bits);
+  g_rand_free (rng);
+}
+
+/* The vectorised 2x2/2 max pool (16 outputs at a time, then the rest)
+ * against the scalar definition, with ties, -inf and NaN in the windows, on
+ * the caller's thread and on a pool of two. */
+static void
+test_maxpool2_vector (void)
+{
+  const int c = 5, h = 9, w = 77, oh = 4, ow = 38;
+  SwagPoolDesc pd = { 2, 2, 0 };
+  GRand   *rng = g_rand_new_with_seed (5);
+  float   *in = g_new (float, c * h * w), *out = new_nan (c * oh * ow);
+  float   *out2 = new_nan (c * oh * ow);
+  guint8  *arg = g_new (guint8, c * oh * ow), *arg2 = g_new (guint8, c * oh * ow);
+  SwagPool *pool = swag_pool_new (2, 0);
+  SwagCtx  ctx = { 1, NULL, 0, NULL }, ctx2 = { 2, NULL, 0, pool };
+
+  for (int i = 0; i < c * h * w; i++)
+    {
+      const int r = g_rand_int_range (rng, 0, 20);
+      in[i] = r == 0 ? NAN : r == 1 ? -INFINITY : (float) (r % 4);
+    }
+  swag_maxpool_forward (&ctx, &pd, in, c, h, w, out, arg);
+  swag_maxpool_forward (&ctx2, &pd, in, c, h, w, out2, arg2);
+  for (int ch = 0; ch < c; ch++)
+    for (int oy = 0; oy < oh; oy++)
+      for (int ox = 0; ox < ow; ox++)
+        {
+          const int o = (ch * oh + oy) * ow + ox;
+          float best = -INFINITY;
+          int   off = 0;
+          for (int k = 0; k < 4; k++)
+            {
+              const float v = in[(ch * h + 2 * oy + k / 2) * w + 2 * ox + k % 2];
+              if (v > best || isnan (v))
+                {
+                  best = v;
+                  off = k;
+                }
+            }
+          g_assert_cmpint (arg[o], ==, off);
+          g_assert_cmpint (arg2[o], ==, off);
+          if (isnan (best))
+            g_assert_true (isnan (out[o]) && isnan (out2[o]));
+          else
+            {
+              g_assert_cmpfloat (out[o], ==, best);
+              g_assert_cmpfloat (out2[o], ==, best);
+            }
+        }
+  swag_pool_free (pool);
+  g_free (in);
+  g_free (out);
+  g_free (out2);
+  g_free (arg);
+  g_free (arg2);
   g_rand_free (rng);
 }
 
@@ -1588,6 +1816,12 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/out-size", test_conv_out_size);
   g_test_add_func ("/conv/scratch", test_conv_scratch);
   g_test_add_func ("/conv/scratch-short", test_conv_scratch_short);
+  for (gsize i = 0; i < G_N_ELEMENTS (wino_cases); i++)
+    {
+      char *path = g_strdup_printf ("/conv/winograd/%s", wino_cases[i].name);
+      g_test_add_data_func (path, &wino_cases[i], test_winograd);
+      g_free (path);
+    }
 
   g_test_add_func ("/relu/forward", test_relu_forward);
   g_test_add_func ("/relu/mask", test_relu_mask);
@@ -1596,6 +1830,8 @@ main (int argc, char **argv)
   ADD_CASES ("/maxpool/forward", pool_cases, PoolCase, test_maxpool_forward);
   ADD_CASES ("/maxpool/backward", pool_cases, PoolCase, test_maxpool_backward);
   g_test_add_func ("/maxpool/ties", test_maxpool_ties);
+  g_test_add_func ("/maxpool/2x2-vector", test_maxpool2_vector);
+  g_test_add_func ("/elementwise/pool", test_elementwise_pool);
   ADD_CASES ("/avgpool/forward", pool_cases, PoolCase, test_avgpool_forward);
   ADD_CASES ("/avgpool/backward", pool_cases, PoolCase, test_avgpool_backward);
   g_test_add_func ("/avgpool/padding", test_avgpool_padding);
