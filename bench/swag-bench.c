@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
@@ -252,6 +253,16 @@ serve (Bench *b)
   return 0;
 }
 
+static double
+cpu_seconds (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int
 once (Bench *b, int reps)
 {
@@ -265,10 +276,13 @@ once (Bench *b, int reps)
   reset_peak ();
   for (int r = 0; r < reps; r++)
     {
+      const double c0 = cpu_seconds ();
       if (!bench_run (b, &t[r], &total, &error))
         goto fail;
-      printf ("run %d: %.3f s  %.1f GFLOP/s  loss %.9g\n", r, t[r],
-              flops / t[r] / 1e9, total);
+      const double cpu = cpu_seconds () - c0;
+      printf ("run %d: %.3f s  %.1f GFLOP/s  cpu %.3f s (%.1f GFLOP per "
+              "cpu-s)  loss %.9g\n", r, t[r], flops / t[r] / 1e9, cpu,
+              flops / cpu / 1e9, total);
     }
   printf ("peak RSS %.1f MiB, increase over before setup %.1f MiB\n",
           status_kb ("VmHWM") / 1024.0,

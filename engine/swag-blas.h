@@ -48,11 +48,12 @@ gsize swag_gemm_work_floats (void);
 
 /* The micro-kernel, for the Winograd path and the tests: acc (MR, NR) of a
  * packed panel pa (kc, MR) and rows of B pb (kc, NR) at a stride of ldb
- * floats (pb and ldb 64-byte aligned), stored to c as alpha * acc + beta * c
- * when @first (c unread when beta is 0), else c += alpha * acc. */
+ * floats, stored to c as alpha * acc + beta * c when @first (c unread when
+ * beta is 0), else c += alpha * acc; then + bias[i] on row i (bias not
+ * NULL) and max(c, 0) when @relu (NaN kept). */
 void  swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
                         float *c, gsize ldc, float alpha, float beta,
-                        gboolean first);
+                        gboolean first, const float *bias, gboolean relu);
 
 /* The same with A = rows [c0, c0 + MR) of P^T, P (n_panels * MR, kp) stored
  * as packed panels pp[q][col][MR]: @pt = &pp[0][c0][0], @ps = kp * MR (the

@@ -11,9 +11,12 @@
  * for every thread count.
  *
  * Blocking (Goto/BLIS): a task packs its KC x NC slice of B (micro-panels of
- * NR columns, in L2) and its MC x KC slice of A (micro-panels of MR rows),
- * then runs the MR x NR micro-kernel over them; a B micro-panel (KC x NR,
- * 48 KiB at most) stays in L1 while the kernel sweeps the rows of A.
+ * NR columns) once for all its row blocks, and each row block's MC x KC
+ * slice of A (micro-panels of MR rows), then runs the MR x NR micro-kernel
+ * over them; a B micro-panel (KC x NR, 32 KiB) stays in L1 while the kernel
+ * sweeps the rows of A. (Packing B per tile of C cost up to a fifth of the
+ * time in ResNet's 1x1 convolutions; reading B in place thrashes the caches
+ * at power-of-two plane sizes.)
  */
 #include "swag-blas.h"
 
@@ -27,7 +30,7 @@
 #define MR SWAG_GEMM_MR
 #define NR SWAG_GEMM_NR
 
-#define KC 384
+#define KC 256
 #define MC (MR * 12)
 #define NC (NR * 16)
 
@@ -124,15 +127,33 @@ pack_b (gboolean tb, const float *b, int ldb, int p0, int j0, int kb, int nb,
 
 /* acc (MR, NR) = sum_p pa[p][:] outer pb[p][:], stored to c (ldc) as
  * c = alpha * acc + beta * c (beta == 0: c not read) when @first, else
- * c += alpha * acc. */
+ * c += alpha * acc; then + bias[i] on row i (bias not NULL) and max(c, 0)
+ * (relu), NaN kept. */
 #if defined(__AVX512F__)
 
 #define ROWS(F) F (0) F (1) F (2) F (3) F (4) F (5) F (6) F (7) F (8) F (9) \
                 F (10) F (11)
 
+static inline __m512
+finish512 (__m512 acc, const float *cp, __m512 va, __m512 vb, int mode,
+           const float *bias, int i, gboolean relu)
+{
+  __m512 r = mode == 0 ? _mm512_mul_ps (va, acc)
+           : mode == 1 ? _mm512_fmadd_ps (va, acc, _mm512_mul_ps (vb, _mm512_loadu_ps (cp)))
+           : _mm512_fmadd_ps (va, acc, _mm512_loadu_ps (cp));
+  if (bias)
+    r = _mm512_add_ps (r, _mm512_set1_ps (bias[i]));
+  if (relu)
+    r = _mm512_mask_blend_ps (_mm512_cmp_ps_mask (r, _mm512_setzero_ps (),
+                                                  _CMP_LT_OQ),
+                              r, _mm512_setzero_ps ());
+  return r;
+}
+
 void
 swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
-                  float *c, gsize ldc, float alpha, float beta, gboolean first)
+                  float *c, gsize ldc, float alpha, float beta, gboolean first,
+                  const float *bias, gboolean relu)
 {
 #define DECL(i) __m512 c##i##0 = _mm512_setzero_ps (), \
                        c##i##1 = _mm512_setzero_ps ();
@@ -140,7 +161,7 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
 #undef DECL
   for (int p = 0; p < kc; p++)
     {
-      const __m512 b0 = _mm512_load_ps (pb), b1 = _mm512_load_ps (pb + 16);
+      const __m512 b0 = _mm512_loadu_ps (pb), b1 = _mm512_loadu_ps (pb + 16);
 #define STEP(i) { const __m512 a = _mm512_set1_ps (pa[i]);       \
                   c##i##0 = _mm512_fmadd_ps (a, b0, c##i##0);    \
                   c##i##1 = _mm512_fmadd_ps (a, b1, c##i##1); }
@@ -150,31 +171,14 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
       pb += ldb;
     }
   const __m512 va = _mm512_set1_ps (alpha), vb = _mm512_set1_ps (beta);
-  if (first && beta == 0.0f)
-    {
-#define STORE(i) _mm512_storeu_ps (c + i * ldc, _mm512_mul_ps (va, c##i##0)); \
-                 _mm512_storeu_ps (c + i * ldc + 16, _mm512_mul_ps (va, c##i##1));
-      ROWS (STORE)
+  const int mode = first ? (beta == 0.0f ? 0 : 1) : 2;
+#define STORE(i) { float *cp = c + i * ldc;                                  \
+                   const __m512 r0 = finish512 (c##i##0, cp, va, vb, mode, bias, i, relu); \
+                   const __m512 r1 = finish512 (c##i##1, cp + 16, va, vb, mode, bias, i, relu); \
+                   _mm512_storeu_ps (cp, r0);                                \
+                   _mm512_storeu_ps (cp + 16, r1); }
+  ROWS (STORE)
 #undef STORE
-    }
-  else if (first)
-    {
-#define STORE(i) _mm512_storeu_ps (c + i * ldc, _mm512_fmadd_ps (va, c##i##0, \
-                   _mm512_mul_ps (vb, _mm512_loadu_ps (c + i * ldc))));        \
-                 _mm512_storeu_ps (c + i * ldc + 16, _mm512_fmadd_ps (va, c##i##1, \
-                   _mm512_mul_ps (vb, _mm512_loadu_ps (c + i * ldc + 16))));
-      ROWS (STORE)
-#undef STORE
-    }
-  else
-    {
-#define STORE(i) _mm512_storeu_ps (c + i * ldc, _mm512_fmadd_ps (va, c##i##0, \
-                   _mm512_loadu_ps (c + i * ldc)));                            \
-                 _mm512_storeu_ps (c + i * ldc + 16, _mm512_fmadd_ps (va, c##i##1, \
-                   _mm512_loadu_ps (c + i * ldc + 16)));
-      ROWS (STORE)
-#undef STORE
-    }
 }
 #undef ROWS
 
@@ -182,9 +186,25 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
 
 #define ROWS(F) F (0) F (1) F (2) F (3) F (4) F (5)
 
+static inline __m256
+finish256 (__m256 acc, const float *cp, __m256 va, __m256 vb, int mode,
+           const float *bias, int i, gboolean relu)
+{
+  __m256 r = mode == 0 ? _mm256_mul_ps (va, acc)
+           : mode == 1 ? _mm256_fmadd_ps (va, acc, _mm256_mul_ps (vb, _mm256_loadu_ps (cp)))
+           : _mm256_fmadd_ps (va, acc, _mm256_loadu_ps (cp));
+  if (bias)
+    r = _mm256_add_ps (r, _mm256_set1_ps (bias[i]));
+  if (relu)
+    r = _mm256_blendv_ps (r, _mm256_setzero_ps (),
+                          _mm256_cmp_ps (r, _mm256_setzero_ps (), _CMP_LT_OQ));
+  return r;
+}
+
 void
 swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
-                  float *c, gsize ldc, float alpha, float beta, gboolean first)
+                  float *c, gsize ldc, float alpha, float beta, gboolean first,
+                  const float *bias, gboolean relu)
 {
 #define DECL(i) __m256 c##i##0 = _mm256_setzero_ps (), \
                        c##i##1 = _mm256_setzero_ps ();
@@ -192,7 +212,7 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
 #undef DECL
   for (int p = 0; p < kc; p++)
     {
-      const __m256 b0 = _mm256_load_ps (pb), b1 = _mm256_load_ps (pb + 8);
+      const __m256 b0 = _mm256_loadu_ps (pb), b1 = _mm256_loadu_ps (pb + 8);
 #define STEP(i) { const __m256 a = _mm256_broadcast_ss (pa + i);  \
                   c##i##0 = _mm256_fmadd_ps (a, b0, c##i##0);     \
                   c##i##1 = _mm256_fmadd_ps (a, b1, c##i##1); }
@@ -202,15 +222,14 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
       pb += ldb;
     }
   const __m256 va = _mm256_set1_ps (alpha), vb = _mm256_set1_ps (beta);
-#define OLD(i, o) (first ? (beta == 0.0f ? _mm256_setzero_ps ()             \
-                                         : _mm256_mul_ps (vb, _mm256_loadu_ps (c + i * ldc + o))) \
-                         : _mm256_loadu_ps (c + i * ldc + o))
-#define STORE(i) { const __m256 o0 = OLD (i, 0), o1 = OLD (i, 8);                  \
-                   _mm256_storeu_ps (c + i * ldc, _mm256_fmadd_ps (va, c##i##0, o0)); \
-                   _mm256_storeu_ps (c + i * ldc + 8, _mm256_fmadd_ps (va, c##i##1, o1)); }
+  const int mode = first ? (beta == 0.0f ? 0 : 1) : 2;
+#define STORE(i) { float *cp = c + i * ldc;                                  \
+                   const __m256 r0 = finish256 (c##i##0, cp, va, vb, mode, bias, i, relu); \
+                   const __m256 r1 = finish256 (c##i##1, cp + 8, va, vb, mode, bias, i, relu); \
+                   _mm256_storeu_ps (cp, r0);                                \
+                   _mm256_storeu_ps (cp + 8, r1); }
   ROWS (STORE)
 #undef STORE
-#undef OLD
 }
 #undef ROWS
 
@@ -218,7 +237,8 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
 
 void
 swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
-                  float *c, gsize ldc, float alpha, float beta, gboolean first)
+                  float *c, gsize ldc, float alpha, float beta, gboolean first,
+                  const float *bias, gboolean relu)
 {
   float acc[MR][NR] = { { 0 } };
 
@@ -234,10 +254,16 @@ swag_gemm_kernel (int kc, const float *pa, const float *pb, gsize ldb,
     for (int j = 0; j < NR; j++)
       {
         float *cij = c + i * ldc + j;
+        float  r;
         if (first)
-          *cij = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * *cij);
+          r = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * *cij);
         else
-          *cij += alpha * acc[i][j];
+          r = *cij + alpha * acc[i][j];
+        if (bias)
+          r += bias[i];
+        if (relu && r < 0.0f)
+          r = 0.0f;
+        *cij = r;
       }
 }
 
@@ -335,14 +361,12 @@ typedef struct
   int          ldc;
   const float *bias;  /* (m) or NULL */
   gboolean     relu;
-  int          tiles_n;     /* tiles along n */
-  int          k0, k1;      /* the k range of every task (syrk's split) */
-  int          upper;       /* skip tiles wholly below the diagonal */
-  int          n_kparts;    /* syrk: tasks = tiles x parts, each part into */
+  int          n_kparts;    /* syrk: tasks x parts, each part into */
   float       *parts;       /* its own (m, ldc) buffer; NULL = c */
   SwagPool    *pool;
-  int         *tile_list;   /* (tiles) tile index of each task, or NULL */
-  int          n_tiles;
+  const int   *tasks;       /* (n_tasks, 3): column tile, first and end
+                               row blocks */
+  int          n_tasks;
 } Gemm;
 
 /* Bias and ReLU over rows [i0, i0 + mb), columns [j0, j0 + nb). */
@@ -363,78 +387,82 @@ epilogue (const Gemm *g, float *c, int i0, int j0, int mb, int nb)
     }
 }
 
+/* Columns [tj * NC, + NC) of C for the row blocks [b0, b1) (MC rows each),
+ * all of k: per k block, B's slice is packed once (micro-panels of NR
+ * columns, zero-padded) and shared by the row blocks, each of which packs
+ * its slice of A. The micro-kernel's B micro-panel (KC x NR, 32 KiB) stays
+ * in L1 while it sweeps a row block. */
 static void
-gemm_tile (const Gemm *g, int tile, int part, float *work)
+gemm_block (const Gemm *g, int tj, int b0, int b1, int part, float *work)
 {
-  const int ti = tile / g->tiles_n, tj = tile % g->tiles_n;
-  const int i0 = ti * MC, j0 = tj * NC;
-  const int mb = MIN (MC, g->m - i0), nb = MIN (NC, g->n - j0);
+  const int j0 = tj * NC, nb = MIN (NC, g->n - j0);
   float *pa = work, *pb = work + (gsize) MC * KC;
   float *tmp = pb + (gsize) KC * NC;
-  int    k0 = g->k0, k1 = g->k1;
+  int    k0 = 0, k1 = g->k;
   float *c = g->c;
   float  beta = g->beta, alpha = g->alpha;
+  const float *bias = g->bias;
+  gboolean relu = g->relu;
 
   if (g->parts)
     {
-      /* syrk's k split: part q covers its own share of [k0, k1) */
-      const int span = k1 - k0;
-      const int a0 = k0 + (int) ((gint64) span * part / g->n_kparts);
-      const int a1 = k0 + (int) ((gint64) span * (part + 1) / g->n_kparts);
-      k0 = a0;
-      k1 = a1;
+      /* syrk's k split: part q covers its own share of k */
+      k0 = (int) ((gint64) g->k * part / g->n_kparts);
+      k1 = (int) ((gint64) g->k * (part + 1) / g->n_kparts);
       c = g->parts + (gsize) part * g->m * g->ldc;
       beta = 0.0f;
       alpha = 1.0f;
+      bias = NULL;
+      relu = FALSE;
     }
 
-  for (int p0 = k0; p0 < k1 || p0 == k0; p0 += KC)
+  for (int p0 = k0; p0 < k1; p0 += KC)
     {
       const int kb = MIN (KC, k1 - p0);
-      const gboolean first = p0 == k0;
+      const gboolean first = p0 == k0, last = p0 + kb >= k1;
 
-      if (kb <= 0)
-        {
-          /* an empty k range: c = beta * c */
-          for (int i = 0; i < mb; i++)
-            for (int j = 0; j < nb; j++)
-              {
-                float *cij = c + (gsize) (i0 + i) * g->ldc + j0 + j;
-                *cij = beta == 0.0f ? 0.0f : beta * *cij;
-              }
-          break;
-        }
-      pack_a (g->ta, g->a, g->lda, i0, p0, mb, kb, pa);
       pack_b (g->tb, g->b, g->ldb, p0, j0, kb, nb, pb);
-      for (int s = 0; s < nb; s += NR)
-        for (int r = 0; r < mb; r += MR)
-          {
-            float *cij = c + (gsize) (i0 + r) * g->ldc + j0 + s;
-            const float *ap = pa + (gsize) r * kb, *bp = pb + (gsize) s * kb;
-            if (mb - r >= MR && nb - s >= NR)
-              swag_gemm_kernel (kb, ap, bp, NR, cij, g->ldc, alpha, beta,
-                                first);
-            else
-              {
-                const int rows = MIN (MR, mb - r), cols = MIN (NR, nb - s);
-                swag_gemm_kernel (kb, ap, bp, NR, tmp, NR, 1.0f, 0.0f, TRUE);
-                for (int i = 0; i < rows; i++)
-                  for (int j = 0; j < cols; j++)
+      for (int blk = b0; blk < b1; blk++)
+        {
+          const int i0 = blk * MC, mb = MIN (MC, g->m - i0);
+
+          pack_a (g->ta, g->a, g->lda, i0, p0, mb, kb, pa);
+          for (int s = 0; s < nb; s += NR)
+            {
+              const int cols = MIN (NR, nb - s);
+              const float *bp = pb + (gsize) s * kb;
+
+              for (int r = 0; r < mb; r += MR)
+                {
+                  float *cij = c + (gsize) (i0 + r) * g->ldc + j0 + s;
+                  const float *ap = pa + (gsize) r * kb;
+                  const float *rb = last && bias ? bias + i0 + r : NULL;
+                  if (mb - r >= MR && cols == NR)
+                    swag_gemm_kernel (kb, ap, bp, NR, cij, g->ldc, alpha,
+                                      beta, first, rb, last && relu);
+                  else
                     {
-                      float *d = cij + (gsize) i * g->ldc + j;
-                      const float v = alpha * tmp[i * NR + j];
-                      if (first)
-                        *d = v + (beta == 0.0f ? 0.0f : beta * *d);
-                      else
-                        *d += v;
+                      const int rows = MIN (MR, mb - r);
+                      swag_gemm_kernel (kb, ap, bp, NR, tmp, NR, 1.0f, 0.0f,
+                                        TRUE, NULL, FALSE);
+                      for (int i = 0; i < rows; i++)
+                        for (int j = 0; j < cols; j++)
+                          {
+                            float *d = cij + (gsize) i * g->ldc + j;
+                            float v = alpha * tmp[i * NR + j];
+                            v = first ? v + (beta == 0.0f ? 0.0f : beta * *d)
+                                      : *d + v;
+                            if (rb)
+                              v += rb[i];
+                            if (last && relu && v < 0.0f)
+                              v = 0.0f;
+                            *d = v;
+                          }
                     }
-              }
-          }
-      if (p0 + kb >= k1)
-        break;
+                }
+            }
+        }
     }
-  if (g->bias || g->relu)
-    epilogue (g, c, i0, j0, mb, nb);
 }
 
 static void
@@ -443,14 +471,15 @@ gemm_task (gpointer data, int task, int thread)
   const Gemm *g = data;
   float      *work = swag_pool_work (g->pool, thread);
   float      *own = NULL;
-  const int   tile_index = task / g->n_kparts, part = task % g->n_kparts;
-  const int   tile = g->tile_list ? g->tile_list[tile_index] : tile_index;
+  const int   t = task / g->n_kparts, part = task % g->n_kparts;
 
   if (!work)
-    work = own = g_malloc (swag_gemm_work_floats () * sizeof (float) + 64);
-  if (own)
-    work = (float *) (((guintptr) own + 63) & ~(guintptr) 63);
-  gemm_tile (g, tile, part, work);
+    {
+      own = g_malloc (swag_gemm_work_floats () * sizeof (float) + 64);
+      work = (float *) (((guintptr) own + 63) & ~(guintptr) 63);
+    }
+  gemm_block (g, g->tasks[3 * t], g->tasks[3 * t + 1], g->tasks[3 * t + 2],
+              part, work);
   g_free (own);
 }
 
@@ -473,6 +502,10 @@ scale_c (int m, int n, float beta, float *c, int ldc)
       }
 }
 
+/* Enough tasks for two threads to share unevenly loaded work; more tasks
+ * along m cost re-packing B once per task. */
+#define MIN_TASKS 8
+
 void
 swag_gemm (SwagPool    *pool,
            gboolean     trans_a,
@@ -492,6 +525,7 @@ swag_gemm (SwagPool    *pool,
            gboolean     relu)
 {
   Gemm g = { 0 };
+  int  tiles_n, blocks_m, groups, *tasks;
 
   if (m <= 0 || n <= 0)
     return;
@@ -520,19 +554,32 @@ swag_gemm (SwagPool    *pool,
   g.ldc = ldc;
   g.bias = row_bias;
   g.relu = relu;
-  g.tiles_n = (n + NC - 1) / NC;
-  g.k0 = 0;
-  g.k1 = k;
   g.n_kparts = 1;
   g.pool = usable_pool (pool);
-  g.n_tiles = ((m + MC - 1) / MC) * g.tiles_n;
-  swag_pool_run (g.pool, g.n_tiles, gemm_task, &g);
+
+  /* Tasks: column tiles, each split into row groups when there are few;
+   * the split depends on the sizes only. */
+  tiles_n = (n + NC - 1) / NC;
+  blocks_m = (m + MC - 1) / MC;
+  groups = tiles_n >= MIN_TASKS ? 1
+           : MIN (blocks_m, (MIN_TASKS + tiles_n - 1) / tiles_n);
+  tasks = g_new (int, 3 * tiles_n * groups);
+  for (int tj = 0; tj < tiles_n; tj++)
+    for (int q = 0; q < groups; q++)
+      {
+        int *t = tasks + 3 * (tj * groups + q);
+        t[0] = tj;
+        t[1] = blocks_m * q / groups;
+        t[2] = blocks_m * (q + 1) / groups;
+      }
+  g.tasks = tasks;
+  g.n_tasks = tiles_n * groups;
+  swag_pool_run (g.pool, g.n_tasks, gemm_task, &g);
+  g_free (tasks);
 }
 
 /* Tasks of at least this many k steps when syrk splits k. */
 #define SYRK_MIN_PART 8192
-/* Enough tasks for two threads to share unevenly loaded tiles. */
-#define SYRK_MIN_TASKS 8
 
 void
 swag_syrk (SwagPool    *pool,
@@ -546,8 +593,6 @@ swag_syrk (SwagPool    *pool,
            int          ldc)
 {
   Gemm g = { 0 };
-  int  tiles_m, n_tiles = 0, parts;
-  int *list;
 
   if (n <= 0)
     return;
@@ -558,23 +603,33 @@ swag_syrk (SwagPool    *pool,
     }
   else
     {
-      tiles_m = (n + MC - 1) / MC;
-      g.tiles_n = (n + NC - 1) / NC;
-      list = g_new (int, tiles_m * g.tiles_n);
-      for (int ti = 0; ti < tiles_m; ti++)
-        for (int tj = 0; tj < g.tiles_n; tj++)
-          if ((tj + 1) * NC > ti * MC)   /* touches the upper triangle */
-            list[n_tiles++] = ti * g.tiles_n + tj;
+      /* Column tiles with the row blocks that reach the upper triangle,
+       * split like swag_gemm's; few tasks split k into parts summed in a
+       * fixed order. */
+      const int tiles_n = (n + NC - 1) / NC, blocks_m = (n + MC - 1) / MC;
+      int *tasks = g_new (int, 3 * tiles_n * MIN_TASKS), n_tasks = 0, parts;
 
+      for (int tj = 0; tj < tiles_n; tj++)
+        {
+          const int end = MIN (blocks_m, ((tj + 1) * NC + MC - 1) / MC);
+          const int groups = tiles_n >= MIN_TASKS ? 1
+                             : MIN (end, (MIN_TASKS + tiles_n - 1) / tiles_n);
+          for (int q = 0; q < groups; q++)
+            {
+              int *t = tasks + 3 * n_tasks++;
+              t[0] = tj;
+              t[1] = end * q / groups;
+              t[2] = end * (q + 1) / groups;
+            }
+        }
       parts = 1;
-      if (n_tiles < SYRK_MIN_TASKS)
-        parts = MAX (1, MIN ((SYRK_MIN_TASKS + n_tiles - 1) / n_tiles,
+      if (n_tasks < MIN_TASKS)
+        parts = MAX (1, MIN ((MIN_TASKS + n_tasks - 1) / n_tasks,
                              k / SYRK_MIN_PART));
 
       g.ta = FALSE;
       g.tb = TRUE;
       g.m = g.n = n;
-      g.n = n;
       g.k = k;
       g.alpha = alpha;
       g.a = g.b = a;
@@ -582,15 +637,13 @@ swag_syrk (SwagPool    *pool,
       g.beta = beta;
       g.c = c;
       g.ldc = ldc;
-      g.k0 = 0;
-      g.k1 = k;
       g.n_kparts = parts;
       g.pool = usable_pool (pool);
-      g.tile_list = list;
-      g.n_tiles = n_tiles;
+      g.tasks = tasks;
+      g.n_tasks = n_tasks;
       if (parts > 1)
         g.parts = g_new (float, (gsize) parts * n * ldc);
-      swag_pool_run (g.pool, n_tiles * parts, gemm_task, &g);
+      swag_pool_run (g.pool, n_tasks * parts, gemm_task, &g);
 
       if (parts > 1)
         {
@@ -606,7 +659,7 @@ swag_syrk (SwagPool    *pool,
               }
           g_free (g.parts);
         }
-      g_free (list);
+      g_free (tasks);
     }
   /* mirror the upper triangle */
   for (int i = 1; i < n; i++)

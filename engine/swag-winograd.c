@@ -751,7 +751,7 @@ gemm_forward (const Geom *g, const float *u, const float *v, float *m,
             swag_gemm_kernel (kb, u + xi * us + (gsize) op * g->c + (gsize) k0 * MR,
                               b, g->ntpad,
                               m + xi * ms + (gsize) op * g->ntpad + s,
-                              g->ntpad, 1.0f, 0.0f, k0 == 0);
+                              g->ntpad, 1.0f, 0.0f, k0 == 0, NULL, FALSE);
         }
 }
 
