@@ -44,6 +44,58 @@ swag_gemm_work_floats (void)
 
 /* ------------------------------------------------------------- packing -- */
 
+#if defined(__AVX512F__)
+/* In-place transpose of 16 rows of 16 floats (4 shuffle stages). */
+static inline void
+tr16 (__m512 r[16])
+{
+  __m512 t[16], u[16], v[16];
+
+  for (int i = 0; i < 8; i++)
+    {
+      t[2 * i] = _mm512_unpacklo_ps (r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps (r[2 * i], r[2 * i + 1]);
+    }
+#define PD(x) _mm512_castps_pd (x)
+#define PS(x) _mm512_castpd_ps (x)
+  for (int i = 0; i < 4; i++)
+    {
+      u[4 * i + 0] = PS (_mm512_unpacklo_pd (PD (t[4 * i + 0]), PD (t[4 * i + 2])));
+      u[4 * i + 1] = PS (_mm512_unpackhi_pd (PD (t[4 * i + 0]), PD (t[4 * i + 2])));
+      u[4 * i + 2] = PS (_mm512_unpacklo_pd (PD (t[4 * i + 1]), PD (t[4 * i + 3])));
+      u[4 * i + 3] = PS (_mm512_unpackhi_pd (PD (t[4 * i + 1]), PD (t[4 * i + 3])));
+    }
+#undef PD
+#undef PS
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 4; j++)
+      {
+        v[8 * i + j] = _mm512_shuffle_f32x4 (u[8 * i + j], u[8 * i + 4 + j], 0x88);
+        v[8 * i + 4 + j] = _mm512_shuffle_f32x4 (u[8 * i + j], u[8 * i + 4 + j], 0xDD);
+      }
+  for (int j = 0; j < 8; j++)
+    {
+      r[j] = _mm512_shuffle_f32x4 (v[j], v[8 + j], 0x88);
+      r[8 + j] = _mm512_shuffle_f32x4 (v[j], v[8 + j], 0xDD);
+    }
+}
+
+/* dst[p * ld + i] = src_i[p] for rows i < n_rows (<= 16, the rest 0),
+ * p < 16; @lanes of each 16 are stored. */
+static inline void
+transpose_rows16 (const float *const *src, int n_rows, float *dst, gsize ld,
+                  __mmask16 lanes)
+{
+  __m512 r[16];
+
+  for (int i = 0; i < 16; i++)
+    r[i] = i < n_rows ? _mm512_loadu_ps (src[i]) : _mm512_setzero_ps ();
+  tr16 (r);
+  for (int q = 0; q < 16; q++)
+    _mm512_mask_storeu_ps (dst + (gsize) q * ld, lanes, r[q]);
+}
+#endif
+
 /* A block (mb, kb) at (i0, p0) of op(A) into micro-panels pa[r][p][MR],
  * zero-padded to a multiple of MR rows. */
 static void
@@ -68,15 +120,27 @@ pack_a (gboolean ta, const float *a, int lda, int i0, int p0, int mb, int kb,
           }
       else
         {
+          int p = 0;
+#if defined(__AVX512F__)
+          /* a transpose of MR rows by 16 columns at a time */
+          const float *src[16];
+          for (; p + 16 <= kb; p += 16)
+            {
+              for (int i = 0; i < rows; i++)
+                src[i] = a + (gsize) (i0 + r + i) * lda + p0 + p;
+              transpose_rows16 (src, rows, dst + (gsize) p * MR, MR,
+                                (__mmask16) ((1u << MR) - 1));
+            }
+#endif
           for (int i = 0; i < rows; i++)
             {
-              const float *src = a + (gsize) (i0 + r + i) * lda + p0;
-              for (int p = 0; p < kb; p++)
-                dst[(gsize) p * MR + i] = src[p];
+              const float *s = a + (gsize) (i0 + r + i) * lda + p0;
+              for (int q = p; q < kb; q++)
+                dst[(gsize) q * MR + i] = s[q];
             }
           for (int i = rows; i < MR; i++)
-            for (int p = 0; p < kb; p++)
-              dst[(gsize) p * MR + i] = 0.0f;
+            for (int q = p; q < kb; q++)
+              dst[(gsize) q * MR + i] = 0.0f;
         }
     }
 }
@@ -109,16 +173,29 @@ pack_b (gboolean tb, const float *b, int ldb, int p0, int j0, int kb, int nb,
           }
       else
         {
-          /* op(B)(p, j) = b[j * ldb + p]: read each source row once. */
+          /* op(B)(p, j) = b[j * ldb + p]: a transpose */
+          int p = 0;
+#if defined(__AVX512F__)
+          const float *rows[16];
+          for (; p + 16 <= kb; p += 16)
+            for (int h = 0; h < NR; h += 16)
+              {
+                const int n_rows = CLAMP (cols - h, 0, 16);
+                for (int i = 0; i < n_rows; i++)
+                  rows[i] = b + (gsize) (j0 + s + h + i) * ldb + p0 + p;
+                transpose_rows16 (rows, n_rows, dst + (gsize) p * NR + h, NR,
+                                  0xFFFF);
+              }
+#endif
           for (int j = 0; j < cols; j++)
             {
               const float *src = b + (gsize) (j0 + s + j) * ldb + p0;
-              for (int p = 0; p < kb; p++)
-                dst[(gsize) p * NR + j] = src[p];
+              for (int q = p; q < kb; q++)
+                dst[(gsize) q * NR + j] = src[q];
             }
           for (int j = cols; j < NR; j++)
-            for (int p = 0; p < kb; p++)
-              dst[(gsize) p * NR + j] = 0.0f;
+            for (int q = p; q < kb; q++)
+              dst[(gsize) q * NR + j] = 0.0f;
         }
     }
 }

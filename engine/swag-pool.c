@@ -185,3 +185,36 @@ swag_pool_run (SwagPool *pool, int n_tasks, SwagPoolFunc fn, gpointer data)
     g_cond_wait (&pool->done, &pool->lock);
   g_mutex_unlock (&pool->lock);
 }
+
+typedef struct
+{
+  SwagRangeFunc fn;
+  gpointer      data;
+  gsize         n, chunk;
+} RangeJob;
+
+static void
+range_task (gpointer data, int task, int thread)
+{
+  const RangeJob *r = data;
+  const gsize     i0 = (gsize) task * r->chunk;
+
+  r->fn (r->data, (gsize) task, i0, MIN (r->n, i0 + r->chunk));
+}
+
+gsize
+swag_pool_n_chunks (gsize n, gsize chunk)
+{
+  return (n + chunk - 1) / chunk;
+}
+
+gsize
+swag_pool_ranges (SwagPool *pool, gsize n, gsize chunk, SwagRangeFunc fn,
+                  gpointer data)
+{
+  RangeJob r = { fn, data, n, chunk };
+  gsize    q = swag_pool_n_chunks (n, chunk);
+
+  swag_pool_run (pool, (int) q, range_task, &r);
+  return q;
+}

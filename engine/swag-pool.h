@@ -39,6 +39,15 @@ gsize     swag_pool_work_floats (const SwagPool *pool);
 void      swag_pool_run       (SwagPool *pool, int n_tasks, SwagPoolFunc fn,
                                gpointer data);
 
+/* Runs fn (data, q, i0, i1) on the chunks [i0, i1) = [q * chunk, ...) of
+ * [0, n), in parallel. The chunks depend on n and chunk only, so per-chunk
+ * partial sums combined in chunk order give the same bits for any thread
+ * count. Returns the number of chunks. */
+typedef void (*SwagRangeFunc) (gpointer data, gsize q, gsize i0, gsize i1);
+gsize     swag_pool_ranges    (SwagPool *pool, gsize n, gsize chunk,
+                               SwagRangeFunc fn, gpointer data);
+gsize     swag_pool_n_chunks  (gsize n, gsize chunk);
+
 G_END_DECLS
 
 #endif /* SWAG_POOL_H */

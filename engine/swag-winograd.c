@@ -733,7 +733,10 @@ grad_out_tiles (const float *m, gsize xs, float *din, int h, int w, int tw,
 /* --------------------------------------------------------------- GEMMs -- */
 
 /* Forward: M[xi] (opad, ntpad) = U[xi] (opad, c) V[xi] (c, ntpad) for xi in
- * [x0, x1). */
+ * [x0, x1). An A micro-panel (12 rows of U, KCW channels: 12 KiB) stays in
+ * L1 while the kernel sweeps the block's tiles, so U is read once per block
+ * (it is the largest operand in deep layers: 36 MiB at 512 channels); V[xi]
+ * (c, ntpad) stays in L2 for all the row panels. */
 static void
 gemm_forward (const Geom *g, const float *u, const float *v, float *m,
               int x0, int x1)
@@ -742,21 +745,23 @@ gemm_forward (const Geom *g, const float *u, const float *v, float *m,
   const gsize vs = (gsize) g->c * g->ntpad, ms = (gsize) g->opad * g->ntpad;
 
   for (int xi = x0; xi < x1; xi++)
-    for (int s = 0; s < g->ntpad; s += NR)
-      for (int k0 = 0; k0 < g->c; k0 += KCW)
-        {
-          const int kb = MIN (KCW, g->c - k0);
-          const float *b = v + xi * vs + (gsize) k0 * g->ntpad + s;
-          for (int op = 0; op < g->opad; op += MR)
-            swag_gemm_kernel (kb, u + xi * us + (gsize) op * g->c + (gsize) k0 * MR,
-                              b, g->ntpad,
-                              m + xi * ms + (gsize) op * g->ntpad + s,
-                              g->ntpad, 1.0f, 0.0f, k0 == 0, NULL, FALSE);
-        }
+    for (int k0 = 0; k0 < g->c; k0 += KCW)
+      {
+        const int kb = MIN (KCW, g->c - k0);
+        for (int op = 0; op < g->opad; op += MR)
+          {
+            const float *a = u + xi * us + (gsize) op * g->c + (gsize) k0 * MR;
+            for (int s = 0; s < g->ntpad; s += NR)
+              swag_gemm_kernel (kb, a, v + xi * vs + (gsize) k0 * g->ntpad + s,
+                                g->ntpad,
+                                m + xi * ms + (gsize) op * g->ntpad + s,
+                                g->ntpad, 1.0f, 0.0f, k0 == 0, NULL, FALSE);
+          }
+      }
 }
 
 /* Backward: dV[xi] (cpad, ntpad) = U[xi]^T (cpad, opad) dM[xi] (opad,
- * ntpad). */
+ * ntpad), in the same order. */
 static void
 gemm_backward (const Geom *g, const float *u, const float *v, float *m,
                int x0, int x1)
@@ -767,17 +772,20 @@ gemm_backward (const Geom *g, const float *u, const float *v, float *m,
   const int n_panels = g->opad / MR;
 
   for (int xi = x0; xi < x1; xi++)
-    for (int s = 0; s < g->ntpad; s += NR)
-      for (int q0 = 0; q0 < n_panels; q0 += chunk)
-        {
-          const int nq = MIN (chunk, n_panels - q0);
-          const float *b = v + xi * vs + (gsize) q0 * MR * g->ntpad + s;
-          for (int cp = 0; cp < g->cpad; cp += MR)
-            swag_gemm_kernel_pt (nq, u + xi * us + q0 * ps + (gsize) cp * MR,
-                                 ps, b, g->ntpad,
-                                 m + xi * ms + (gsize) cp * g->ntpad + s,
-                                 g->ntpad, q0 == 0);
-        }
+    for (int q0 = 0; q0 < n_panels; q0 += chunk)
+      {
+        const int nq = MIN (chunk, n_panels - q0);
+        for (int cp = 0; cp < g->cpad; cp += MR)
+          {
+            const float *a = u + xi * us + q0 * ps + (gsize) cp * MR;
+            for (int s = 0; s < g->ntpad; s += NR)
+              swag_gemm_kernel_pt (nq, a, ps,
+                                   v + xi * vs + (gsize) q0 * MR * g->ntpad + s,
+                                   g->ntpad,
+                                   m + xi * ms + (gsize) cp * g->ntpad + s,
+                                   g->ntpad, q0 == 0);
+          }
+      }
 }
 
 /* ------------------------------------------------------------- drivers -- */

@@ -976,6 +976,36 @@ test_elementwise_pool (void)
         g_assert_cmpfloat (sum[i], ==, v < 0.0f ? 0.0f : v);
       g_assert_cmpfloat (acc[i], ==, acc0[i] + 0.5f * dy[i]);
     }
+  /* Softmax over all, its backward and the MSE: chunked partial sums give
+   * the same bits on no pool and on a pool of two, and match double. */
+  {
+    SwagCtx none = { 1, NULL, 0, NULL };
+    float  *s1 = new_nan (n), *s2 = new_nan (n);
+    float  *dx1 = g_new0 (float, n), *dx2 = g_new0 (float, n);
+    double  ref_sum = 0.0, max = -INFINITY;
+
+    y[17] = 0.5f;
+    swag_softmax_all_forward (&none, y, n, 0.7, s1);
+    swag_softmax_all_forward (&ctx, y, n, 0.7, s2);
+    g_assert_cmpint (memcmp (s1, s2, n * sizeof (float)), ==, 0);
+    for (gsize i = 0; i < n; i++)
+      max = MAX (max, y[i]);
+    for (gsize i = 0; i < n; i++)
+      ref_sum += exp ((y[i] - max) / 0.7);
+    for (gsize i = 0; i < n; i += 997)
+      assert_close (s1[i], exp ((y[i] - max) / 0.7) / ref_sum,
+                    2e-7 * exp ((y[i] - max) / 0.7) / ref_sum);
+    swag_softmax_all_backward (&none, s1, dy, n, 0.7, dx1);
+    swag_softmax_all_backward (&ctx, s1, dy, n, 0.7, dx2);
+    g_assert_cmpint (memcmp (dx1, dx2, n * sizeof (float)), ==, 0);
+    g_assert_cmpfloat (swag_mse_forward (&none, y, dy, n), ==,
+                       swag_mse_forward (&ctx, y, dy, n));
+    g_free (s1);
+    g_free (s2);
+    g_free (dx1);
+    g_free (dx2);
+  }
+
   swag_pool_free (pool);
   g_free (y);
   g_free (dy);
