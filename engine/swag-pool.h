@@ -4,6 +4,9 @@
  * competes with OpenBLAS's threads or another process. Internal to the
  * engine.
  *
+ * Tasks run with denormals flushed to zero (FTZ and DAZ on x86): results
+ * below FLT_MIN count as 0. The caller's floating-point mode is restored.
+ *
  * Determinism: a job is a fixed list of tasks whose split depends only on the
  * problem's sizes, never on the thread count; threads grab tasks in any
  * order, but every task writes its own outputs with a fixed sequence of
