@@ -438,6 +438,7 @@ typedef struct
   int          ldc;
   const float *bias;  /* (m) or NULL */
   gboolean     relu;
+  gboolean     upper;       /* syrk: skip micro-tiles below the diagonal */
   int          n_kparts;    /* syrk: tasks x parts, each part into */
   float       *parts;       /* its own (m, ldc) buffer; NULL = c */
   SwagPool    *pool;
@@ -511,6 +512,9 @@ gemm_block (const Gemm *g, int tj, int b0, int b1, int part, float *work)
 
               for (int r = 0; r < mb; r += MR)
                 {
+                  /* wholly below the diagonal: syrk mirrors it instead */
+                  if (g->upper && j0 + s + NR <= i0 + r)
+                    break;
                   float *cij = c + (gsize) (i0 + r) * g->ldc + j0 + s;
                   const float *ap = pa + (gsize) r * kb;
                   const float *rb = last && bias ? bias + i0 + r : NULL;
@@ -706,6 +710,7 @@ swag_syrk (SwagPool    *pool,
 
       g.ta = FALSE;
       g.tb = TRUE;
+      g.upper = TRUE;
       g.m = g.n = n;
       g.k = k;
       g.alpha = alpha;

@@ -448,6 +448,25 @@ lane (vec v, int l)
 
 #endif
 
+/* buf[k] = row[x0 + k] where 0 <= x0 + k < end, else 0, for k < len
+ * (len <= 80). */
+static inline void
+load_padded (const float *row, int x0, int end, int len, float *buf)
+{
+#if defined(__AVX512F__)
+  for (int k = 0; k < len; k += 16)
+    {
+      /* lanes l with 0 <= x0 + k + l < end; masked-off lanes never load */
+      const int lo = CLAMP (-(x0 + k), 0, 16), hi = CLAMP (end - (x0 + k), 0, 16);
+      const __mmask16 m = hi > lo ? (__mmask16) (((1u << hi) - 1) & ~((1u << lo) - 1)) : 0;
+      _mm512_storeu_ps (buf + k, _mm512_maskz_loadu_ps (m, row + x0 + k));
+    }
+#else
+  for (int k = 0; k < len; k++)
+    buf[k] = x0 + k >= 0 && x0 + k < end ? row[x0 + k] : 0.0f;
+#endif
+}
+
 /* Bits [lo, hi) of a 64-bit mask (0 <= lo <= hi <= 64). */
 static inline keep_t
 keep_range (int lo, int hi)
@@ -549,14 +568,8 @@ input_tiles (const float *x, int h, int w, int tw, int ty0, int ty1,
               deint6 (row + x0, d);
             else
               {
-                /* zero padding outside [0, w) */
-                for (int k = 0; k < 4 * n + 2; k++)
-                  {
-                    const int xx = x0 + k;
-                    buf[i][k] = xx >= 0 && xx < w ? row[xx] : 0.0f;
-                  }
-                for (int k = 4 * n + 2; k < 66; k++)
-                  buf[i][k] = 0.0f;
+                /* zero padding outside [0, w) and past the group */
+                load_padded (row, x0, MIN (w, x0 + 4 * n + 2), 66, buf[i]);
                 deint6 (buf[i], d);
               }
             bt6 (d, h6[i]);     /* along x */
@@ -645,8 +658,7 @@ grad_in_tiles (const float *dy, int h, int w, int tw, int ty0, int ty1,
               deint4 (row + x0, rows[i]);
             else
               {
-                for (int k = 0; k < 64; k++)
-                  buf[k] = x0 + k < w ? row[x0 + k] : 0.0f;
+                load_padded (row, x0, w, 64, buf);
                 deint4 (buf, rows[i]);
               }
           }
