@@ -6,6 +6,7 @@
 #include "swag-ops.h"
 
 #include <math.h>
+#include <string.h>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -489,4 +490,19 @@ swag_axpy (SwagCtx     *ctx,
 {
   Elem e = { .a = src, .x = dst, .alpha = alpha };
   parallel_ranges (ctx, n, axpy_range, &e);
+}
+
+static void
+zero_range (gpointer data, gsize i0, gsize i1)
+{
+  memset (((Elem *) data)->x + i0, 0, (i1 - i0) * sizeof (float));
+}
+
+void
+swag_zero (SwagCtx *ctx,
+           float   *x,   /* (n) */
+           gsize    n)
+{
+  Elem e = { .x = x };
+  parallel_ranges (ctx, n, zero_range, &e);
 }

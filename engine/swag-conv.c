@@ -236,6 +236,18 @@ swag_conv2d_backward (SwagCtx            *ctx,
                       int                 in_w,
                       float              *din)  /* (in_c, in_h, in_w) += */
 {
+  swag_conv2d_backward_relu (ctx, cv, (float *) dout, NULL, in_h, in_w, din);
+}
+
+void
+swag_conv2d_backward_relu (SwagCtx            *ctx,
+                           const SwagConvDesc *cv,
+                           float              *dout, /* (out_c, out_h, out_w) */
+                           const guint8       *relu_bits,
+                           int                 in_h,
+                           int                 in_w,
+                           float              *din)  /* (in_c, in_h, in_w) += */
+{
   const int out_h = swag_conv_out_size (in_h, cv->kh, cv->stride, cv->pad);
   const int out_w = swag_conv_out_size (in_w, cv->kw, cv->stride, cv->pad);
   const int k = cv->in_c * cv->kh * cv->kw;
@@ -246,9 +258,11 @@ swag_conv2d_backward (SwagCtx            *ctx,
 
   if (cv->wino && swag_winograd_applies (cv))
     {
-      swag_winograd_backward (ctx, cv, dout, in_h, in_w, din);
+      swag_winograd_backward (ctx, cv, dout, relu_bits, in_h, in_w, din);
       return;
     }
+  if (relu_bits)
+    swag_relu_backward_bits (ctx, relu_bits, dout, (gsize) cv->out_c * out_hw);
   if (conv_is_pointwise (cv))
     {
       /* din (I, HW) += W^T (I, O) x dout (O, HW) */

@@ -866,7 +866,7 @@ grad_buf (SwagEval *ev, int node)
     {
       SwagShape s = node < 0 ? (SwagShape) { 3, ev->h, ev->w }
                              : ev->plan.shapes[node];
-      memset (g, 0, shape_floats (s) * sizeof (float));
+      swag_zero (&ev->ctx, g, shape_floats (s));
       ev->grad_live[i] = TRUE;
     }
   return g;
@@ -991,14 +991,17 @@ swag_eval_backward (SwagEval *ev, float *dx, SwagLayerFunc layer,
       if (!ev->grad_live[i])
         continue;   /* nothing downstream of this node reached a loss */
       g = grad_buf (ev, i);
-      if (nd->relu)
+      /* A convolution applies its own ReLU's backward while it reads g. */
+      if (nd->relu && nd->op != SWAG_NODE_CONV)
         swag_relu_backward_bits (&ev->ctx, ev->masks + ev->plan.mask_off[i],
                                  g, elems);
       switch (nd->op)
         {
         case SWAG_NODE_CONV:
-          swag_conv2d_backward (&ev->ctx, &nd->conv, g, is.h, is.w,
-                                grad_buf (ev, nd->in0));
+          swag_conv2d_backward_relu (&ev->ctx, &nd->conv, g,
+                                     nd->relu ? ev->masks + ev->plan.mask_off[i]
+                                              : NULL,
+                                     is.h, is.w, grad_buf (ev, nd->in0));
           break;
         case SWAG_NODE_MAXPOOL:
           swag_maxpool_backward (&ev->ctx, &nd->pool, g,

@@ -79,6 +79,35 @@ void swag_conv2d_backward (SwagCtx            *ctx,
                            int                 in_w,
                            float              *din); /* (in_c, in_h, in_w) += */
 
+/* The same with the forward's fused ReLU: dout taken as dout * bit, the
+ * bits of swag_relu_mask_pack (NULL: none). Winograd applies them while it
+ * reads dout (one pass over the gradient less); the direct paths mask dout
+ * in place first (faster there than masking while packing), so dout may be
+ * overwritten with dout * bit. */
+void swag_conv2d_backward_relu (SwagCtx            *ctx,
+                                const SwagConvDesc *cv,
+                                float              *dout,
+                                const guint8       *relu_bits,
+                                int                 in_h,
+                                int                 in_w,
+                                float              *din);
+
+/* Bits [pos, pos + count) of a ReLU mask (LSB first), 0 < count <= 16,
+ * reading only the bytes that hold them. */
+static inline guint32
+swag_bits_get (const guint8 *bits, gsize pos, int count)
+{
+  const guint8 *b = bits + pos / 8;
+  const int     sh = (int) (pos % 8);
+  guint32       v = b[0];
+
+  if (sh + count > 8)
+    v |= (guint32) b[1] << 8;
+  if (sh + count > 16)
+    v |= (guint32) b[2] << 16;
+  return (v >> sh) & ((1u << count) - 1);
+}
+
 /* Winograd F(4x4, 3x3) (swag-winograd.c), used by swag_conv2d_forward and
  * _backward when cv->wino is set: 3x3 kernels, stride 1, padding 1, and at
  * least 16 channels in and out. */
@@ -96,8 +125,8 @@ void     swag_winograd_forward  (SwagCtx *ctx, const SwagConvDesc *cv,
                                  const float *in, int h, int w, float *out,
                                  gboolean relu);
 void     swag_winograd_backward (SwagCtx *ctx, const SwagConvDesc *cv,
-                                 const float *dout, int h, int w,
-                                 float *din);
+                                 const float *dout, const guint8 *relu_bits,
+                                 int h, int w, float *din);
 
 /* ------------------------------------------------------------------ ReLU -- */
 
@@ -155,6 +184,9 @@ void swag_avgpool_backward (SwagCtx            *ctx,
  * backward of a sum is the identity: add the gradient into both inputs. */
 void swag_add_forward (SwagCtx *ctx, const float *a, const float *b,
                        float *out, gsize n, gboolean relu);
+
+/* x = 0, in parallel chunks (gradient buffers are hundreds of MB). */
+void swag_zero (SwagCtx *ctx, float *x, gsize n);
 
 /* dst += alpha * src */
 void swag_axpy (SwagCtx *ctx, float alpha, const float *src, float *dst,

@@ -630,8 +630,8 @@ output_tiles (const float *m, gsize xs, float bias, gboolean relu, float *out,
  * for tile rows [ty0, ty1) into v (36 planes of stride xs). Outputs beyond
  * the plane have no gradient (zero). */
 static void
-grad_in_tiles (const float *dy, int h, int w, int tw, int ty0, int ty1,
-               float *v, gsize xs)
+grad_in_tiles (const float *dy, const guint8 *bits, gsize bit0, int h, int w,
+               int tw, int ty0, int ty1, float *v, gsize xs)
 {
   float buf[64];
 
@@ -654,7 +654,27 @@ grad_in_tiles (const float *dy, int h, int w, int tw, int ty0, int ty1,
                 continue;
               }
             const float *row = dy + (gsize) y * w;
-            if (x0 + 64 <= w)
+            if (bits)
+              {
+                /* the forward ReLU's backward, on the fly: a load masked
+                 * by the bits and the plane's edge */
+                const int end = MIN (w, x0 + 64);
+                const gsize pos = bit0 + (gsize) y * w + x0;
+                for (int k = 0; k < 64; k += 16)
+                  {
+                    const int nb = CLAMP (end - x0 - k, 0, 16);
+                    const guint32 m = nb ? swag_bits_get (bits, pos + k, nb) : 0;
+#if defined(__AVX512F__)
+                    _mm512_storeu_ps (buf + k, _mm512_maskz_loadu_ps ((__mmask16) m,
+                                                                      row + x0 + k));
+#else
+                    for (int l = 0; l < 16; l++)
+                      buf[k + l] = (m >> l) & 1 ? row[x0 + k + l] : 0.0f;
+#endif
+                  }
+                deint4 (buf, rows[i]);
+              }
+            else if (x0 + 64 <= w)
               deint4 (row + x0, rows[i]);
             else
               {
@@ -807,6 +827,7 @@ typedef struct
   Geom                g;
   const SwagConvDesc *cv;
   const float        *src;     /* in (forward) or dout (backward) */
+  const guint8       *bits;    /* backward: dout's ReLU mask, or NULL */
   float              *dst;     /* out or din */
   gboolean            relu;
   SwagPool           *pool;
@@ -877,8 +898,8 @@ backward_block (const Job *j, int b, float *v, float *m)
   zero_pad_columns (v, (gsize) XI * g->opad, (ty1 - ty0) * g->tw, g->ntpad);
   for (int o = 0; o < g->opad; o++)
     if (o < g->o)
-      grad_in_tiles (j->src + o * hw, g->h, g->w, g->tw, ty0, ty1,
-                     v + (gsize) o * g->ntpad, vs);
+      grad_in_tiles (j->src + o * hw, j->bits, o * hw, g->h, g->w, g->tw,
+                     ty0, ty1, v + (gsize) o * g->ntpad, vs);
     else
       for (int xi = 0; xi < XI; xi++)
         memset (v + xi * vs + (gsize) o * g->ntpad, 0,
@@ -962,8 +983,8 @@ bwd_in_task (gpointer data, int task, int thread)
 
   for (int o = task * CHANNEL_CHUNK; o < o1; o++)
     if (o < g->o)
-      grad_in_tiles (j->src + o * hw, g->h, g->w, g->tw, j->ty0, j->ty1,
-                     j->shared + (gsize) o * g->ntpad, vs);
+      grad_in_tiles (j->src + o * hw, j->bits, o * hw, g->h, g->w, g->tw,
+                     j->ty0, j->ty1, j->shared + (gsize) o * g->ntpad, vs);
     else
       for (int xi = 0; xi < XI; xi++)
         memset (j->shared + xi * vs + (gsize) o * g->ntpad, 0,
@@ -1041,11 +1062,14 @@ void
 swag_winograd_backward (SwagCtx            *ctx,
                         const SwagConvDesc *cv,
                         const float        *dout, /* (out_c, h, w) */
+                        const guint8       *relu_bits,
                         int                 h,
                         int                 w,
                         float              *din)  /* (in_c, h, w) += */
 {
   Job j = { 0 };
+
+  j.bits = relu_bits;
 
   if (h <= 0 || w <= 0)
     return;

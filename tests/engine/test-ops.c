@@ -494,6 +494,66 @@ test_winograd (gconstpointer data)
   g_rand_free (rng);
 }
 
+/* The backward with the forward ReLU's mask gives the same bits as masking
+ * dout first, for the direct paths (1x1, im2col in bands at odd sizes) and
+ * Winograd (which masks while it reads and leaves dout untouched). */
+static void
+test_conv_backward_relu (void)
+{
+  static const ConvCase cases[] = {
+    { "1x1",     40, 36, 13, 11, 1, 1, 1, 0, TRUE, TRUE, FALSE },
+    { "3x3-s2",  20, 44, 27, 19, 3, 3, 2, 1, TRUE, TRUE, FALSE },
+    { "bands",   16, 8, 160, 128, 3, 3, 1, 1, TRUE, TRUE, FALSE },
+    { "wino",    24, 40, 45, 67, 3, 3, 1, 1, TRUE, TRUE, FALSE },
+  };
+  GRand    *rng = g_rand_new_with_seed (31);
+  SwagPool *pool = swag_pool_new (2, 1 << 22);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      const ConvCase *cc = &cases[k];
+      ConvSetup s;
+      float    *u = NULL;
+
+      conv_setup (&s, cc, TRUE, rng);
+      if (k == 3)
+        {
+          u = g_new (float, swag_winograd_weight_floats (cc->in_c, cc->out_c));
+          swag_winograd_weights (s.weight, cc->in_c, cc->out_c, u);
+          s.cv.wino = u;
+        }
+      s.ctx.pool = pool;
+      float  *x = new_normal (rng, s.in_n, 0.0, 1.0);
+      float  *y = new_nan (s.out_n);
+      float  *dy = new_normal (rng, s.out_n, 0.0, 1.0);
+      float  *dy0 = g_memdup2 (dy, s.out_n * sizeof (float));
+      float  *d1 = g_new0 (float, s.in_n), *d2 = g_new0 (float, s.in_n);
+      guint8 *bits = g_new (guint8, (s.out_n + 7) / 8);
+
+      swag_conv2d_forward (&s.ctx, &s.cv, x, cc->h, cc->w, y, TRUE);
+      swag_relu_mask_pack (&s.ctx, y, s.out_n, bits);
+      swag_conv2d_backward_relu (&s.ctx, &s.cv, dy, bits, cc->h, cc->w, d1);
+      if (k == 3)   /* Winograd masks on the fly: dout untouched */
+        g_assert_cmpint (memcmp (dy, dy0, s.out_n * sizeof (float)), ==, 0);
+      memcpy (dy, dy0, s.out_n * sizeof (float));
+      swag_relu_backward_bits (&s.ctx, bits, dy, s.out_n);
+      swag_conv2d_backward (&s.ctx, &s.cv, dy, cc->h, cc->w, d2);
+      g_assert_cmpint (memcmp (d1, d2, s.in_n * sizeof (float)), ==, 0);
+
+      g_free (x);
+      g_free (y);
+      g_free (dy);
+      g_free (dy0);
+      g_free (d1);
+      g_free (d2);
+      g_free (bits);
+      g_free (u);
+      conv_teardown (&s);
+    }
+  swag_pool_free (pool);
+  g_rand_free (rng);
+}
+
 typedef struct
 {
   const SwagConvDesc *cv;
@@ -1848,6 +1908,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/out-size", test_conv_out_size);
   g_test_add_func ("/conv/scratch", test_conv_scratch);
   g_test_add_func ("/conv/scratch-short", test_conv_scratch_short);
+  g_test_add_func ("/conv/backward-relu", test_conv_backward_relu);
   for (gsize i = 0; i < G_N_ELEMENTS (wino_cases); i++)
     {
       char *path = g_strdup_printf ("/conv/winograd/%s", wino_cases[i].name);
