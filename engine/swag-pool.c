@@ -54,16 +54,22 @@ struct _SwagPool
 
   GMutex        lock;
   GCond         wake;        /* a new job, or quit */
-  GCond         done;        /* the last busy worker left the job */
+  GCond         done;        /* a worker left the job */
   guint         generation;  /* bumped for every job */
   gboolean      quit;
 
-  /* The current job. */
+  /* The current job. The caller waits for its tasks to be done and for the
+   * workers that joined it to leave, never for a worker that has not woken
+   * yet: under load (another process on the other core) a sleeping worker
+   * may take a whole time slice to run, and the caller then simply does
+   * every task itself. */
   SwagPoolFunc  fn;
   gpointer      data;
   int           n_tasks;
+  gboolean      active;      /* a job is running (under lock) */
   gint          next;        /* atomic: the next task to take */
-  int           busy;        /* workers still in the job (under lock) */
+  gint          finished;    /* atomic: tasks done */
+  int           joined;      /* workers inside the job (under lock) */
 };
 
 static void
@@ -77,6 +83,7 @@ run_tasks (SwagPool *pool, int slot)
       if (t >= pool->n_tasks)
         break;
       pool->fn (pool->data, t, slot);
+      g_atomic_int_inc (&pool->finished);
     }
   fp_leave (fp);
 }
@@ -91,18 +98,19 @@ worker_main (gpointer data)
   g_mutex_lock (&pool->lock);
   for (;;)
     {
-      while (!pool->quit && pool->generation == seen)
+      while (!pool->quit && !(pool->active && pool->generation != seen))
         g_cond_wait (&pool->wake, &pool->lock);
       if (pool->quit)
         break;
       seen = pool->generation;
+      pool->joined++;
       g_mutex_unlock (&pool->lock);
 
       run_tasks (pool, w->slot);
 
       g_mutex_lock (&pool->lock);
-      if (--pool->busy == 0)
-        g_cond_signal (&pool->done);
+      pool->joined--;
+      g_cond_signal (&pool->done);
     }
   g_mutex_unlock (&pool->lock);
   return NULL;
@@ -213,7 +221,8 @@ swag_pool_run (SwagPool *pool, int n_tasks, SwagPoolFunc fn, gpointer data)
   pool->data = data;
   pool->n_tasks = n_tasks;
   g_atomic_int_set (&pool->next, 0);
-  pool->busy = pool->n_threads - 1;
+  g_atomic_int_set (&pool->finished, 0);
+  pool->active = TRUE;
   pool->generation++;
   g_cond_broadcast (&pool->wake);
   g_mutex_unlock (&pool->lock);
@@ -221,8 +230,9 @@ swag_pool_run (SwagPool *pool, int n_tasks, SwagPoolFunc fn, gpointer data)
   run_tasks (pool, 0);
 
   g_mutex_lock (&pool->lock);
-  while (pool->busy > 0)
+  while (g_atomic_int_get (&pool->finished) < n_tasks || pool->joined > 0)
     g_cond_wait (&pool->done, &pool->lock);
+  pool->active = FALSE;
   g_mutex_unlock (&pool->lock);
 }
 
