@@ -369,15 +369,20 @@ def main():
             b = ours(args.build, net, smoothing, 512, T)
             try:
                 t1, t2, _, _ = interleave(a, b, args.pairs)
+                # the same inputs on 1 and T threads: the same bits?
+                c1, c2 = a.ask("check"), b.ask("check")
             finally:
                 a.close()
                 b.close()
             sp = statistics.median([x / y for x, y in zip(t1, t2)])
+            same = c1["grad_fnv"] == c2["grad_fnv"] and c1["loss"] == c2["loss"]
             report.setdefault("scaling", {})[case] = {
                 "t1": statistics.median(t1), "t2": statistics.median(t2),
-                "speedup": sp}
-            print("  %-10s 1 thread %.3f s, %d threads %.3f s: %.2fx" % (
-                case, statistics.median(t1), T, statistics.median(t2), sp))
+                "speedup": sp, "bit_identical": same}
+            print("  %-10s 1 thread %.3f s, %d threads %.3f s: %.2fx; loss and "
+                  "gradient bits %s" % (
+                      case, statistics.median(t1), T, statistics.median(t2), sp,
+                      "identical" if same else "DIFFER"))
 
     print("\nload average at the end: %.2f" % loadavg())
     if args.json:

@@ -8,7 +8,8 @@
  *                 with respect to the image); prints its seconds
  *         mark    resets the peak RSS to the current RSS
  *         mem     prints the peak RSS since `mark`, and the RSS before `setup`
- *         check   prints the loss and a checksum of the gradient
+ *         check   one evaluation; prints the loss and checksums of the
+ *                 gradient (an FNV-1a hash of its bytes: bit-identity)
  *         quit
  *       Every answer is one JSON line on standard output.
  *   swag-bench once NET SMOOTHING SIZE THREADS [REPS]
@@ -230,13 +231,18 @@ serve (Bench *b)
           gsize  n = (gsize) 3 * b->size * b->size;
           if (!b->obj || !bench_run (b, &s, &total, &error))
             break;
+          guint64 hash = 0xcbf29ce484222325;   /* FNV-1a of the bits */
+          const guint8 *bytes = (const guint8 *) b->grad;
           for (gsize i = 0; i < n; i++)
             {
               sum += b->grad[i];
               sq += (double) b->grad[i] * b->grad[i];
             }
-          printf ("{\"loss\": %.9g, \"grad_sum\": %.9g, \"grad_norm\": %.9g}\n",
-                  total, sum, sqrt (sq));
+          for (gsize i = 0; i < n * sizeof (float); i++)
+            hash = (hash ^ bytes[i]) * 0x100000001b3;
+          printf ("{\"loss\": %.17g, \"grad_sum\": %.9g, \"grad_norm\": %.9g, "
+                  "\"grad_fnv\": \"%016" G_GINT64_MODIFIER "x\"}\n",
+                  total, sum, sqrt (sq), hash);
         }
       else if (strcmp (line, "quit") == 0)
         break;
