@@ -171,10 +171,12 @@ def torch_worker(net, smoothing, size, threads):
             setup()
             print(json.dumps({"ok": True}), flush=True)
         elif cmd == "run":
+            c0 = time.process_time()
             t0 = time.perf_counter()
             loss, _ = evaluate()
             s = time.perf_counter() - t0
-            print(json.dumps({"seconds": s, "loss": loss}), flush=True)
+            print(json.dumps({"seconds": s, "loss": loss,
+                              "cpu": time.process_time() - c0}), flush=True)
         elif cmd == "mark":
             reset_peak()
             print(json.dumps({"rss_kb": status_kb("VmRSS")}), flush=True)
@@ -241,13 +243,19 @@ def interleave(a, b, pairs, warmups=1, pause=0.2):
             time.sleep(pause)
     for w in (a, b):
         w.ask("mark")
-    ta, tb = [], []
+    ta, tb, ca, cb = [], [], [], []
     for _ in range(pairs):
-        ta.append(a.ask("run")["seconds"])
+        r = a.ask("run")
+        ta.append(r["seconds"])
+        ca.append(r.get("cpu", float("nan")))
         time.sleep(pause)   # let the other side's idle threads go to sleep
-        tb.append(b.ask("run")["seconds"])
+        r = b.ask("run")
+        tb.append(r["seconds"])
+        cb.append(r.get("cpu", float("nan")))
         time.sleep(pause)
-    return ta, tb, a.ask("mem"), b.ask("mem")
+    ma, mb = a.ask("mem"), b.ask("mem")
+    ma["cpu"], mb["cpu"] = ca, cb
+    return ta, tb, ma, mb
 
 
 def mib(kb):
@@ -313,9 +321,10 @@ def main():
     print("\n## Per evaluation, %d threads, %d interleaved pairs after "
           "warm-up" % (T, args.pairs))
     hdr = ("| case | size | ours s | PyTorch s | ratio | ours GFLOP/s | "
-           "ours +MiB (peak) | PyTorch +MiB (peak) | mem ratio | load |")
+           "ours +MiB (peak) | PyTorch +MiB (peak) | mem ratio | "
+           "CPU-s ours / PyTorch | load |")
     print(hdr)
-    print("|" + "---|" * 10)
+    print("|" + "---|" * 11)
     results = {}
     for case in cases:
         net, smoothing = CASES[case]
@@ -341,16 +350,18 @@ def main():
                  "ours_inc_mib": mib(inc_a), "torch_inc_mib": mib(inc_b),
                  "ours_peak_mib": mib(ma["peak_kb"]),
                  "torch_peak_mib": mib(mb["peak_kb"]),
+                 "ours_cpu": statistics.median(ma["cpu"]),
+                 "torch_cpu": statistics.median(mb["cpu"]),
                  "load": loadavg()}
             results[(case, size)] = r
             report["cases"].append(r)
             print("| %s | %d | %.3f | %.3f | %.2fx | %.0f | %.0f (%.0f) | "
-                  "%.0f (%.0f) | %.2f | %.1f |" % (
+                  "%.0f (%.0f) | %.2f | %.2f / %.2f | %.1f |" % (
                       case, size, r["ours_s"], r["torch_s"], r["ratio"],
                       r["gflops"], r["ours_inc_mib"], r["ours_peak_mib"],
                       r["torch_inc_mib"], r["torch_peak_mib"],
                       r["ours_inc_mib"] / max(r["torch_inc_mib"], 1e-9),
-                      r["load"]), flush=True)
+                      r["ours_cpu"], r["torch_cpu"], r["load"]), flush=True)
 
     if 512 in sizes and 1024 in sizes:
         print("\n## 1024 against 512 (ours; target <= 4.4x)")

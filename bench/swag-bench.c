@@ -193,6 +193,16 @@ bench_conv_flops (Bench *b)
   return 2.0 * 2.0 * swag_net_macs (b->net, b->size, b->size, last);
 }
 
+static double
+cpu_seconds (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int
 serve (Bench *b)
 {
@@ -212,10 +222,11 @@ serve (Bench *b)
         }
       else if (strcmp (line, "run") == 0)
         {
-          double s, total;
+          double s, total, c0 = cpu_seconds ();
           if (!b->obj || !bench_run (b, &s, &total, &error))
             break;
-          printf ("{\"seconds\": %.6f, \"loss\": %.9g}\n", s, total);
+          printf ("{\"seconds\": %.6f, \"loss\": %.9g, \"cpu\": %.6f}\n", s,
+                  total, cpu_seconds () - c0);
         }
       else if (strcmp (line, "mark") == 0)
         {
@@ -259,15 +270,6 @@ serve (Bench *b)
   return 0;
 }
 
-static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
-         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 static int
 once (Bench *b, int reps)
