@@ -35,7 +35,8 @@ swag_conv2d_scratch_floats (const SwagConvDesc *cv, int in_h, int in_w)
   const int out_h = swag_conv_out_size (in_h, cv->kh, cv->stride, cv->pad);
   const int out_w = swag_conv_out_size (in_w, cv->kw, cv->stride, cv->pad);
 
-  if (conv_is_pointwise (cv) || out_h <= 0 || out_w <= 0)
+  if (conv_is_pointwise (cv) || out_h <= 0 || out_w <= 0
+      || (cv->wino && swag_winograd_applies (cv)))
     return 0;
   return (gsize) conv_band_rows (cv, out_h, out_w)
          * cv->in_c * cv->kh * cv->kw * out_w;
@@ -65,12 +66,12 @@ im2col_band (const SwagConvDesc *cv,
              int                 out_w,
              int                 oy0,
              int                 n_rows,
+             int                 ic,    /* this input channel's rows only */
              float              *cols)  /* (in_c * kh * kw, n_rows * out_w) */
 {
   const int s = cv->stride;
   const gsize n = (gsize) n_rows * out_w;
 
-  for (int ic = 0; ic < cv->in_c; ic++)
     for (int ky = 0; ky < cv->kh; ky++)
       for (int kx = 0; kx < cv->kw; kx++)
         {
@@ -113,12 +114,12 @@ col2im_band_add (const SwagConvDesc *cv,
                  int                 out_w,
                  int                 oy0,
                  int                 n_rows,
+                 int                 ic,   /* this input channel's rows only */
                  float              *din)  /* (in_c, in_h, in_w) += */
 {
   const int s = cv->stride;
   const gsize n = (gsize) n_rows * out_w;
 
-  for (int ic = 0; ic < cv->in_c; ic++)
     for (int ky = 0; ky < cv->kh; ky++)
       for (int kx = 0; kx < cv->kw; kx++)
         {
@@ -144,31 +145,31 @@ col2im_band_add (const SwagConvDesc *cv,
         }
 }
 
-/* Bias and ReLU on the output columns [p0, p0 + n) of every channel, while
- * the band is still in cache. ReLU keeps NaN, as swag_relu_forward does. */
-static void
-bias_relu_band (const SwagConvDesc *cv,
-                float              *out,    /* (out_c, out_hw) */
-                gsize               out_hw,
-                gsize               p0,
-                gsize               n,
-                gboolean            relu)
+/* im2col and col2im one input channel per task: each task writes only its
+ * own rows of the columns (im2col) or its own plane of din (col2im). */
+typedef struct
 {
-  if (cv->bias == NULL && !relu)
-    return;
-  for (int o = 0; o < cv->out_c; o++)
-    {
-      float *row = out + (gsize) o * out_hw + p0;
-      const float b = cv->bias != NULL ? cv->bias[o] : 0.0f;
+  const SwagConvDesc *cv;
+  const float        *in;
+  float              *cols;
+  float              *din;
+  int                 in_h, in_w, out_w, oy0, n_rows;
+} Band;
 
-      if (cv->bias != NULL)
-        for (gsize p = 0; p < n; p++)
-          row[p] += b;
-      if (relu)
-        for (gsize p = 0; p < n; p++)
-          if (row[p] < 0.0f)
-            row[p] = 0.0f;
-    }
+static void
+im2col_task (gpointer data, int ic, int thread)
+{
+  const Band *b = data;
+  im2col_band (b->cv, b->in, b->in_h, b->in_w, b->out_w, b->oy0, b->n_rows,
+               ic, b->cols);
+}
+
+static void
+col2im_task (gpointer data, int ic, int thread)
+{
+  const Band *b = data;
+  col2im_band_add (b->cv, b->cols, b->in_h, b->in_w, b->out_w, b->oy0,
+                   b->n_rows, ic, b->din);
 }
 
 void
@@ -188,13 +189,17 @@ swag_conv2d_forward (SwagCtx            *ctx,
     return;
   const gsize out_hw = (gsize) out_h * out_w;
 
+  if (cv->wino && swag_winograd_applies (cv))
+    {
+      swag_winograd_forward (ctx, cv, in, in_h, in_w, out, relu);
+      return;
+    }
   if (conv_is_pointwise (cv))
     {
-      /* out (O, HW) = W (O, I) x in (I, HW) */
-      swag_sgemm (FALSE, FALSE, cv->out_c, (int) out_hw, cv->in_c,
-                  1.0f, cv->weight, cv->in_c, in, (int) out_hw,
-                  0.0f, out, (int) out_hw);
-      bias_relu_band (cv, out, out_hw, 0, out_hw, relu);
+      /* out (O, HW) = W (O, I) x in (I, HW), + bias, ReLU */
+      swag_gemm (ctx->pool, FALSE, FALSE, cv->out_c, (int) out_hw, cv->in_c,
+                 1.0f, cv->weight, cv->in_c, in, (int) out_hw,
+                 0.0f, out, (int) out_hw, cv->bias, relu);
       return;
     }
 
@@ -211,14 +216,15 @@ swag_conv2d_forward (SwagCtx            *ctx,
       const int n_rows = MIN (band, out_h - oy0);
       const gsize n = (gsize) n_rows * out_w;
       const gsize p0 = (gsize) oy0 * out_w;
+      Band b = { cv, in, ctx->scratch, NULL, in_h, in_w, out_w, oy0,
+                 n_rows };
 
-      im2col_band (cv, in, in_h, in_w, out_w, oy0, n_rows, ctx->scratch);
-      /* out[:, band] (O, n) = W (O, K) x cols (K, n); the band's columns of
-       * out are strided by the whole plane. */
-      swag_sgemm (FALSE, FALSE, cv->out_c, (int) n, k,
-                  1.0f, cv->weight, k, ctx->scratch, (int) n,
-                  0.0f, out + p0, (int) out_hw);
-      bias_relu_band (cv, out, out_hw, p0, n, relu);
+      swag_pool_run (ctx->pool, cv->in_c, im2col_task, &b);
+      /* out[:, band] (O, n) = W (O, K) x cols (K, n), + bias, ReLU; the
+       * band's columns of out are strided by the whole plane. */
+      swag_gemm (ctx->pool, FALSE, FALSE, cv->out_c, (int) n, k,
+                 1.0f, cv->weight, k, ctx->scratch, (int) n,
+                 0.0f, out + p0, (int) out_hw, cv->bias, relu);
     }
 }
 
@@ -230,6 +236,18 @@ swag_conv2d_backward (SwagCtx            *ctx,
                       int                 in_w,
                       float              *din)  /* (in_c, in_h, in_w) += */
 {
+  swag_conv2d_backward_relu (ctx, cv, (float *) dout, NULL, in_h, in_w, din);
+}
+
+void
+swag_conv2d_backward_relu (SwagCtx            *ctx,
+                           const SwagConvDesc *cv,
+                           float              *dout, /* (out_c, out_h, out_w) */
+                           const guint8       *relu_bits,
+                           int                 in_h,
+                           int                 in_w,
+                           float              *din)  /* (in_c, in_h, in_w) += */
+{
   const int out_h = swag_conv_out_size (in_h, cv->kh, cv->stride, cv->pad);
   const int out_w = swag_conv_out_size (in_w, cv->kw, cv->stride, cv->pad);
   const int k = cv->in_c * cv->kh * cv->kw;
@@ -238,12 +256,19 @@ swag_conv2d_backward (SwagCtx            *ctx,
     return;
   const gsize out_hw = (gsize) out_h * out_w;
 
+  if (cv->wino && swag_winograd_applies (cv))
+    {
+      swag_winograd_backward (ctx, cv, dout, relu_bits, in_h, in_w, din);
+      return;
+    }
+  if (relu_bits)
+    swag_relu_backward_bits (ctx, relu_bits, dout, (gsize) cv->out_c * out_hw);
   if (conv_is_pointwise (cv))
     {
       /* din (I, HW) += W^T (I, O) x dout (O, HW) */
-      swag_sgemm (TRUE, FALSE, cv->in_c, (int) out_hw, cv->out_c,
-                  1.0f, cv->weight, cv->in_c, dout, (int) out_hw,
-                  1.0f, din, (int) out_hw);
+      swag_gemm (ctx->pool, TRUE, FALSE, cv->in_c, (int) out_hw, cv->out_c,
+                 1.0f, cv->weight, cv->in_c, dout, (int) out_hw,
+                 1.0f, din, (int) out_hw, NULL, FALSE);
       return;
     }
 
@@ -258,11 +283,13 @@ swag_conv2d_backward (SwagCtx            *ctx,
     {
       const int n_rows = MIN (band, out_h - oy0);
       const gsize n = (gsize) n_rows * out_w;
+      Band b = { cv, NULL, ctx->scratch, din, in_h, in_w, out_w, oy0,
+                 n_rows };
 
       /* cols (K, n) = W^T (K, O) x dout[:, band] (O, n) */
-      swag_sgemm (TRUE, FALSE, k, (int) n, cv->out_c,
-                  1.0f, cv->weight, k, dout + (gsize) oy0 * out_w,
-                  (int) out_hw, 0.0f, ctx->scratch, (int) n);
-      col2im_band_add (cv, ctx->scratch, in_h, in_w, out_w, oy0, n_rows, din);
+      swag_gemm (ctx->pool, TRUE, FALSE, k, (int) n, cv->out_c,
+                 1.0f, cv->weight, k, dout + (gsize) oy0 * out_w,
+                 (int) out_hw, 0.0f, ctx->scratch, (int) n, NULL, FALSE);
+      swag_pool_run (ctx->pool, cv->in_c, col2im_task, &b);
     }
 }

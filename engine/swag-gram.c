@@ -16,12 +16,11 @@ swag_gram_forward (SwagCtx     *ctx,
 {
   const float norm = (float) (1.0 / ((double) c * hw));
 
-  /* ssyrk does half of gemm's work and fills both triangles. */
-  swag_ssyrk (c, (int) hw, norm, f, (int) hw, 0.0f, g, c);
+  /* syrk does half of gemm's work and fills both triangles. */
+  swag_syrk (ctx->pool, c, (int) hw, norm, f, (int) hw, 0.0f, g, c);
 }
 
-/* Two GEMMs rather than one with (dg + dg^T): forming the sum would need a
- * c x c workspace (16 MB at c = 2048) that the contract does not provide. */
+/* dg is symmetric by contract, so (dg + dg^T) f is one GEMM: 2 dg f. */
 void
 swag_gram_backward (SwagCtx     *ctx,
                     const float *f,   /* (c, hw) */
@@ -32,14 +31,39 @@ swag_gram_backward (SwagCtx     *ctx,
 {
   const float norm = (float) (1.0 / ((double) c * hw));
 
-  /* df (c, hw) += norm dg (c, c) f (c, hw), then the same with dg^T */
-  swag_sgemm (FALSE, FALSE, c, (int) hw, c, norm, dg, c, f, (int) hw,
-              1.0f, df, (int) hw);
-  swag_sgemm (TRUE, FALSE, c, (int) hw, c, norm, dg, c, f, (int) hw,
-              1.0f, df, (int) hw);
+  /* df (c, hw) += 2 norm dg (c, c) f (c, hw) */
+  swag_gemm (ctx->pool, FALSE, FALSE, c, (int) hw, c, 2.0f * norm, dg, c,
+             f, (int) hw, 1.0f, df, (int) hw, NULL, FALSE);
 }
 
 /* ------------------------------------------------------------------- MSE -- */
+
+/* Chunks of the element-wise loops: the unit of parallel work and of the
+ * partial sums, combined in chunk order (the same bits for any thread
+ * count). */
+#define CHUNK ((gsize) 1 << 15)
+
+typedef struct
+{
+  const float *a, *b;
+  float       *da;
+  double       k;
+  double      *sums;
+} Mse;
+
+static void
+mse_range (gpointer data, gsize q, gsize i0, gsize i1)
+{
+  Mse   *m = data;
+  double sum = 0.0;
+
+  for (gsize i = i0; i < i1; i++)
+    {
+      const double d = (double) m->a[i] - m->b[i];
+      sum += d * d;
+    }
+  m->sums[q] = sum;
+}
 
 double
 swag_mse_forward (SwagCtx     *ctx,
@@ -47,16 +71,26 @@ swag_mse_forward (SwagCtx     *ctx,
                   const float *b,  /* (n) */
                   gsize        n)
 {
+  Mse    m = { a, b, NULL, 0.0, NULL };
   double sum = 0.0;
+  gsize  q;
 
   if (n == 0)
     return 0.0;
-  for (gsize i = 0; i < n; i++)
-    {
-      const double d = (double) a[i] - b[i];
-      sum += d * d;
-    }
+  m.sums = g_new (double, swag_pool_n_chunks (n, CHUNK));
+  q = swag_pool_ranges (ctx ? ctx->pool : NULL, n, CHUNK, mse_range, &m);
+  for (gsize k = 0; k < q; k++)
+    sum += m.sums[k];
+  g_free (m.sums);
   return sum / n;
+}
+
+static void
+mse_back_range (gpointer data, gsize q, gsize i0, gsize i1)
+{
+  Mse *m = data;
+  for (gsize i = i0; i < i1; i++)
+    m->da[i] += (float) (m->k * ((double) m->a[i] - m->b[i]));
 }
 
 void
@@ -67,11 +101,12 @@ swag_mse_backward (SwagCtx     *ctx,
                    double       scale,
                    float       *da)    /* (n) += */
 {
+  Mse m = { a, b, da, 0.0, NULL };
+
   if (n == 0)
     return;
-  const double k = 2.0 * scale / n;
-  for (gsize i = 0; i < n; i++)
-    da[i] += (float) (k * ((double) a[i] - b[i]));
+  m.k = 2.0 * scale / n;
+  swag_pool_ranges (ctx ? ctx->pool : NULL, n, CHUNK, mse_back_range, &m);
 }
 
 /* ------------------------------------------------------ total variation -- */

@@ -11,6 +11,7 @@
  * max-pool output; convolutions need nothing (weights are frozen).
  */
 #include "swag-net.h"
+#include "swag-blas.h"
 #include "swag-core.h"
 #include "swag-i18n.h"
 
@@ -293,11 +294,46 @@ swag_net_alloc_block (SwagNet *net, GError **error)
   return TRUE;
 }
 
+gboolean
+swag_net_prepare (SwagNet *net, GError **error)
+{
+  gsize total = 0, off = 0;
+
+  g_free (net->wino);
+  net->wino = NULL;
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      SwagNode *n = &net->nodes[i];
+      n->conv.wino = NULL;
+      if (n->op == SWAG_NODE_CONV && swag_winograd_applies (&n->conv))
+        total += (swag_winograd_weight_floats (n->conv.in_c, n->conv.out_c)
+                  + 15) & ~(gsize) 15;
+    }
+  if (total == 0)
+    return TRUE;
+  net->wino = swag_try_alloc_floats (total, "transformed weights", error);
+  if (!net->wino)
+    return FALSE;
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      SwagNode *n = &net->nodes[i];
+      if (n->op != SWAG_NODE_CONV || !swag_winograd_applies (&n->conv))
+        continue;
+      swag_winograd_weights (n->conv.weight, n->conv.in_c, n->conv.out_c,
+                             net->wino + off);
+      n->conv.wino = net->wino + off;
+      off += (swag_winograd_weight_floats (n->conv.in_c, n->conv.out_c) + 15)
+             & ~(gsize) 15;
+    }
+  return TRUE;
+}
+
 void
 swag_net_free (SwagNet *net)
 {
   if (!net)
     return;
+  g_free (net->wino);
   g_free (net->block);
   g_free (net->nodes);
   g_free (net->weight_offsets);
@@ -780,6 +816,26 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
     }
   ev->ctx.scratch_floats = ev->plan.scratch;
   ev->ctx.n_threads = MAX (n_threads, 1);
+  {
+    /* Each thread's workspace: the GEMM's packing, or the largest Winograd
+     * block of the evaluated convolutions. */
+    gsize work = swag_gemm_work_floats ();
+    for (int i = 0; i < ev->plan.n; i++)
+      {
+        const SwagNode *nd = &net->nodes[i];
+        SwagShape in = nd->in0 < 0 ? (SwagShape) { 3, h, w }
+                                   : ev->plan.shapes[nd->in0];
+        if (nd->op == SWAG_NODE_CONV && nd->conv.wino)
+          work = MAX (work, swag_winograd_work_floats (&nd->conv, in.h, in.w));
+      }
+    ev->ctx.pool = swag_pool_new (ev->ctx.n_threads, work);
+    if (!ev->ctx.pool)
+      {
+        g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
+                     "Out of memory for the threads' workspace");
+        goto fail;
+      }
+  }
   ev->grad_live = g_new0 (gboolean, ev->plan.n + 1);
   return ev;
 
@@ -796,6 +852,7 @@ swag_eval_free (SwagEval *ev)
   g_free (ev->arena);
   g_free (ev->masks);
   g_free (ev->ctx.scratch);
+  swag_pool_free (ev->ctx.pool);
   g_free (ev->grad_live);
   g_free (ev->taps);
   plan_clear (&ev->plan);
@@ -818,10 +875,16 @@ grad_buf (SwagEval *ev, int node)
     {
       SwagShape s = node < 0 ? (SwagShape) { 3, ev->h, ev->w }
                              : ev->plan.shapes[node];
-      memset (g, 0, shape_floats (s) * sizeof (float));
+      swag_zero (&ev->ctx, g, shape_floats (s));
       ev->grad_live[i] = TRUE;
     }
   return g;
+}
+
+SwagPool *
+swag_eval_pool (SwagEval *ev)
+{
+  return ev->ctx.pool;
 }
 
 SwagShape
@@ -937,14 +1000,17 @@ swag_eval_backward (SwagEval *ev, float *dx, SwagLayerFunc layer,
       if (!ev->grad_live[i])
         continue;   /* nothing downstream of this node reached a loss */
       g = grad_buf (ev, i);
-      if (nd->relu)
+      /* A convolution applies its own ReLU's backward while it reads g. */
+      if (nd->relu && nd->op != SWAG_NODE_CONV)
         swag_relu_backward_bits (&ev->ctx, ev->masks + ev->plan.mask_off[i],
                                  g, elems);
       switch (nd->op)
         {
         case SWAG_NODE_CONV:
-          swag_conv2d_backward (&ev->ctx, &nd->conv, g, is.h, is.w,
-                                grad_buf (ev, nd->in0));
+          swag_conv2d_backward_relu (&ev->ctx, &nd->conv, g,
+                                     nd->relu ? ev->masks + ev->plan.mask_off[i]
+                                              : NULL,
+                                     is.h, is.w, grad_buf (ev, nd->in0));
           break;
         case SWAG_NODE_MAXPOOL:
           swag_maxpool_backward (&ev->ctx, &nd->pool, g,

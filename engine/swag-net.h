@@ -54,6 +54,8 @@ struct _SwagNet
   const char  **tap_names;      /* (2 * n_nodes) paper name, torchvision
                                    name of node i's output, or NULL */
   GStringChunk *strings;        /* names */
+  float        *wino;           /* Winograd weights of every conv it applies
+                                   to (swag_net_prepare), or NULL */
 };
 
 /* The nodes of @backbone without weights (block NULL): enough to check tap
@@ -62,6 +64,12 @@ SwagNet *swag_net_topology_new (SwagBackbone backbone, SwagPooling pooling);
 
 /* Allocates the zeroed weight block and points every conv into it. */
 gboolean swag_net_alloc_block  (SwagNet *net, GError **error);
+
+/* Once the weights are final: the transformed weights of the fast paths
+ * (Winograd for 3x3 stride-1 convolutions), made once per network so that
+ * evaluations share them read-only. FALSE (out of memory) leaves the direct
+ * method in place. */
+gboolean swag_net_prepare      (SwagNet *net, GError **error);
 
 /* The paper's name of node @node's output if it has one, else torchvision's,
  * else NULL. */
@@ -113,6 +121,9 @@ SwagEval *swag_eval_new      (const SwagNet *net, int h, int w,
 void      swag_eval_free     (SwagEval *ev);
 
 SwagShape swag_eval_tap_shape (const SwagEval *ev, int i);
+
+/* The evaluation's thread pool, for the loss's own ops (borrowed). */
+SwagPool *swag_eval_pool     (SwagEval *ev);
 
 /* Forward of the RGB image x (3, h, w) in [0, 1] (normalised inside). On
  * success tap i's activation is swag_eval_tap (ev, i). */

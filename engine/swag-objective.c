@@ -554,6 +554,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
                         TRUE, n_threads, error);
   if (!obj->eval)
     goto fail;
+  obj->ctx.pool = swag_eval_pool (obj->eval);
 
   if (n_style_taps > 0
       && !compute_style_targets (obj, styles, blend, n_styles, n_threads,

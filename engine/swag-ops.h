@@ -14,6 +14,8 @@
 
 #include <glib.h>
 
+#include "swag-pool.h"
+
 G_BEGIN_DECLS
 
 /* What every op may use: its share of the machine and a workspace owned by
@@ -21,9 +23,11 @@ G_BEGIN_DECLS
  * asks for. */
 typedef struct
 {
-  int    n_threads;      /* threads the engine's own loops may use (>= 1) */
-  float *scratch;
-  gsize  scratch_floats;
+  int       n_threads;      /* threads the engine's own loops may use (>= 1) */
+  float    *scratch;
+  gsize     scratch_floats;
+  SwagPool *pool;           /* the context's threads, or NULL: the caller's
+                               thread alone (then n_threads is ignored) */
 } SwagCtx;
 
 /* ----------------------------------------------------------- convolution -- */
@@ -36,6 +40,8 @@ typedef struct
   int          pad;     /* zeros, all four sides */
   const float *weight;  /* (out_c, in_c, kh, kw) */
   const float *bias;    /* (out_c), or NULL for none */
+  const float *wino;    /* Winograd weights (swag_winograd_weights) when
+                           swag_winograd_applies, or NULL: direct method */
 } SwagConvDesc;
 
 /* Output size along one axis (floor), as torch. <= 0 when the input is too
@@ -72,6 +78,55 @@ void swag_conv2d_backward (SwagCtx            *ctx,
                            int                 in_h,
                            int                 in_w,
                            float              *din); /* (in_c, in_h, in_w) += */
+
+/* The same with the forward's fused ReLU: dout taken as dout * bit, the
+ * bits of swag_relu_mask_pack (NULL: none). Winograd applies them while it
+ * reads dout (one pass over the gradient less); the direct paths mask dout
+ * in place first (faster there than masking while packing), so dout may be
+ * overwritten with dout * bit. */
+void swag_conv2d_backward_relu (SwagCtx            *ctx,
+                                const SwagConvDesc *cv,
+                                float              *dout,
+                                const guint8       *relu_bits,
+                                int                 in_h,
+                                int                 in_w,
+                                float              *din);
+
+/* Bits [pos, pos + count) of a ReLU mask (LSB first), 0 < count <= 16,
+ * reading only the bytes that hold them. */
+static inline guint32
+swag_bits_get (const guint8 *bits, gsize pos, int count)
+{
+  const guint8 *b = bits + pos / 8;
+  const int     sh = (int) (pos % 8);
+  guint32       v = b[0];
+
+  if (sh + count > 8)
+    v |= (guint32) b[1] << 8;
+  if (sh + count > 16)
+    v |= (guint32) b[2] << 16;
+  return (v >> sh) & ((1u << count) - 1);
+}
+
+/* Winograd F(4x4, 3x3) (swag-winograd.c), used by swag_conv2d_forward and
+ * _backward when cv->wino is set: 3x3 kernels, stride 1, padding 1, and at
+ * least 16 channels in and out. */
+gboolean swag_winograd_applies (const SwagConvDesc *cv);
+/* Floats of the transformed weights of a (out_c, in_c, 3, 3) kernel. */
+gsize    swag_winograd_weight_floats (int in_c, int out_c);
+void     swag_winograd_weights (const float *w,  /* (out_c, in_c, 3, 3) */
+                                int in_c, int out_c,
+                                float *u);       /* weight_floats */
+/* Per-thread workspace (pool work floats) it wants at h x w; with less, it
+ * allocates its own on every call. */
+gsize    swag_winograd_work_floats (const SwagConvDesc *cv, int h, int w);
+/* The same contracts as swag_conv2d_forward / _backward. */
+void     swag_winograd_forward  (SwagCtx *ctx, const SwagConvDesc *cv,
+                                 const float *in, int h, int w, float *out,
+                                 gboolean relu);
+void     swag_winograd_backward (SwagCtx *ctx, const SwagConvDesc *cv,
+                                 const float *dout, const guint8 *relu_bits,
+                                 int h, int w, float *din);
 
 /* ------------------------------------------------------------------ ReLU -- */
 
@@ -130,6 +185,9 @@ void swag_avgpool_backward (SwagCtx            *ctx,
 void swag_add_forward (SwagCtx *ctx, const float *a, const float *b,
                        float *out, gsize n, gboolean relu);
 
+/* x = 0, in parallel chunks (gradient buffers are hundreds of MB). */
+void swag_zero (SwagCtx *ctx, float *x, gsize n);
+
 /* dst += alpha * src */
 void swag_axpy (SwagCtx *ctx, float alpha, const float *src, float *dst,
                 gsize n);
@@ -160,7 +218,9 @@ void swag_mean_std (SwagCtx *ctx, const float *x, gsize n, double *mean,
 /* g = f f^T / (c * hw), all c*c entries filled (symmetric). */
 void swag_gram_forward  (SwagCtx *ctx, const float *f, /* (c, hw) */
                          int c, gsize hw, float *g);   /* (c, c) */
-/* df += (dg + dg^T) f / (c * hw) */
+/* df += (dg + dg^T) f / (c * hw) = 2 dg f / (c * hw): dg must be symmetric,
+ * as the style loss's is (the derivative of mean((G - A)^2) with G and A
+ * symmetric); one GEMM instead of two. */
 void swag_gram_backward (SwagCtx *ctx, const float *f, /* (c, hw) */
                          const float *dg,              /* (c, c) */
                          int c, gsize hw, float *df);  /* (c, hw) += */

@@ -308,6 +308,11 @@ swag_net_new (const SwagParams *params, GError **error)
   if (!path)
     swag_net_init_random (net, params->seed);
   g_free (path);
+  if (!swag_net_prepare (net, error))
+    {
+      swag_net_free (net);
+      return NULL;
+    }
   return net;
 }
 

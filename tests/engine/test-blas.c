@@ -1,4 +1,5 @@
-/* test-blas.c: swag_sgemm, swag_ssyrk against references. GPL-3.0-or-later. */
+/* test-blas.c: swag_sgemm, swag_ssyrk (OpenBLAS) and the own swag_gemm,
+ * swag_syrk (any pool) against references. GPL-3.0-or-later. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -55,12 +56,40 @@ static const GemmCase gemm_cases[] = {
   { "big-tn-beta1",  TRUE,  FALSE, 576, 96, 64, 2, 1.0f,  1.0f },
   { "k0-beta0",      FALSE, FALSE,  5,  6,  0, 0, 1.0f,  0.0f },
   { "k0-beta-half",  FALSE, FALSE,  5,  6,  0, 0, 1.0f,  0.5f },
+  /* Past the own GEMM's blocks (MC <= 144, NC <= 512, KC = 384) with
+   * partial tiles everywhere. */
+  { "blocks-nn",     FALSE, FALSE, 301, 1100, 800, 3, 1.0f, 0.0f },
+  { "blocks-tn-b1",  TRUE,  FALSE, 157, 1043, 777, 0, 0.5f, 1.0f },
+  { "blocks-nt",     FALSE, TRUE,  149,  529, 385, 1, 1.0f, 0.25f },
+  { "blocks-tt",     TRUE,  TRUE,  145,  515, 390, 0, -1.0f, 0.0f },
 };
+
+/* Which implementation a case runs: OpenBLAS, or the own GEMM with no pool,
+ * a pool of one thread or of two. */
+enum { IMPL_BLAS, IMPL_OWN_NULL, IMPL_OWN_1, IMPL_OWN_2, N_IMPL };
+static const char *const impl_names[N_IMPL] = { "sgemm", "gemm-nopool",
+                                                "gemm-1", "gemm-2" };
+
+typedef struct
+{
+  const void *kase;
+  int         impl;
+} ImplCase;
+
+static SwagPool *
+impl_pool (int impl)
+{
+  return impl == IMPL_OWN_1 ? swag_pool_new (1, swag_gemm_work_floats ())
+         : impl == IMPL_OWN_2 ? swag_pool_new (2, swag_gemm_work_floats ())
+         : NULL;
+}
 
 static void
 test_sgemm (gconstpointer data)
 {
-  const GemmCase *gc = data;
+  const ImplCase *ic = data;
+  const GemmCase *gc = ic->kase;
+  SwagPool       *pool = impl_pool (ic->impl);
   GRand *rng = g_rand_new_with_seed (1234);
   /* Stored shapes: a (m, k) or (k, m), b (k, n) or (n, k). */
   const int a_rows = gc->ta ? gc->k : gc->m, a_cols = gc->ta ? gc->m : gc->k;
@@ -88,8 +117,12 @@ test_sgemm (gconstpointer data)
   memcpy (c, c0, sizeof (float) * gc->m * ldc);
   memcpy (r, c0, sizeof (float) * gc->m * ldc);
 
-  swag_sgemm (gc->ta, gc->tb, gc->m, gc->n, gc->k, gc->alpha, a, lda, b, ldb,
-              gc->beta, c, ldc);
+  if (ic->impl == IMPL_BLAS)
+    swag_sgemm (gc->ta, gc->tb, gc->m, gc->n, gc->k, gc->alpha, a, lda, b,
+                ldb, gc->beta, c, ldc);
+  else
+    swag_gemm (pool, gc->ta, gc->tb, gc->m, gc->n, gc->k, gc->alpha, a, lda,
+               b, ldb, gc->beta, c, ldc, NULL, FALSE);
   swag_sgemm_ref (gc->ta, gc->tb, gc->m, gc->n, gc->k, gc->alpha, a, lda, b,
                   ldb, gc->beta, r, ldc);
 
@@ -126,11 +159,54 @@ test_sgemm (gconstpointer data)
         assert_close (r[ij], want, tol);
       }
 
+  /* The own GEMM: the same bits with one thread and with two. */
+  if (ic->impl == IMPL_OWN_2)
+    {
+      memcpy (r, c0, sizeof (float) * gc->m * ldc);
+      swag_gemm (NULL, gc->ta, gc->tb, gc->m, gc->n, gc->k, gc->alpha, a, lda,
+                 b, ldb, gc->beta, r, ldc, NULL, FALSE);
+      g_assert_cmpint (memcmp (r, c, sizeof (float) * gc->m * ldc), ==, 0);
+    }
+
+  swag_pool_free (pool);
   g_free (a);
   g_free (b);
   g_free (c0);
   g_free (c);
   g_free (r);
+  g_rand_free (rng);
+}
+
+/* Bias and ReLU fused in the own GEMM: the same as applying them after. */
+static void
+test_gemm_epilogue (void)
+{
+  const int m = 29, n = 70, k = 33;
+  GRand    *rng = g_rand_new_with_seed (7);
+  float    *a = g_new (float, m * k), *b = g_new (float, k * n);
+  float    *c = g_new (float, m * n), *r = g_new (float, m * n);
+  float    *bias = g_new (float, m);
+  SwagPool *pool = swag_pool_new (2, swag_gemm_work_floats ());
+
+  fill_uniform (rng, a, m * k);
+  fill_uniform (rng, b, k * n);
+  fill_uniform (rng, bias, m);
+  swag_gemm (pool, FALSE, FALSE, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n,
+             bias, TRUE);
+  swag_gemm (pool, FALSE, FALSE, m, n, k, 1.0f, a, k, b, n, 0.0f, r, n,
+             NULL, FALSE);
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++)
+      {
+        const float v = r[i * n + j] + bias[i];
+        g_assert_cmpfloat (c[i * n + j], ==, v < 0.0f ? 0.0f : v);
+      }
+  swag_pool_free (pool);
+  g_free (a);
+  g_free (b);
+  g_free (c);
+  g_free (r);
+  g_free (bias);
   g_rand_free (rng);
 }
 
@@ -148,12 +224,18 @@ static const SyrkCase syrk_cases[] = {
   { "one-row",         1, 11, 0, 2.0f,   0.0f },
   { "big-beta1",      64, 257, 0, 1.0f,  1.0f },
   { "k0-beta-half",    4,  0, 0, 1.0f,   0.5f },
+  /* The own SYRK splits k into parts for few tiles, and tiles big n. */
+  { "split-k",        20, 70001, 1, 0.5f, 0.0f },
+  { "split-k-beta1",  64, 40000, 0, 1.0f, 1.0f },
+  { "tiles",         300, 1000, 2, 1.0f, 0.0f },
 };
 
 static void
 test_ssyrk (gconstpointer data)
 {
-  const SyrkCase *sc = data;
+  const ImplCase *ic = data;
+  const SyrkCase *sc = ic->kase;
+  SwagPool       *pool = impl_pool (ic->impl);
   GRand *rng = g_rand_new_with_seed (99);
   const int lda = MAX (sc->k + sc->pad, 1), ldc = sc->n + sc->pad;
   float *a = g_new (float, (gsize) sc->n * lda);
@@ -179,7 +261,10 @@ test_ssyrk (gconstpointer data)
   memcpy (c, c0, sizeof (float) * sc->n * ldc);
   memcpy (r, c0, sizeof (float) * sc->n * ldc);
 
-  swag_ssyrk (sc->n, sc->k, sc->alpha, a, lda, sc->beta, c, ldc);
+  if (ic->impl == IMPL_BLAS)
+    swag_ssyrk (sc->n, sc->k, sc->alpha, a, lda, sc->beta, c, ldc);
+  else
+    swag_syrk (pool, sc->n, sc->k, sc->alpha, a, lda, sc->beta, c, ldc);
   swag_ssyrk_ref (sc->n, sc->k, sc->alpha, a, lda, sc->beta, r, ldc);
 
   for (int i = 0; i < sc->n; i++)
@@ -215,6 +300,14 @@ test_ssyrk (gconstpointer data)
         assert_close (r[ij], want, tol);
       }
 
+  if (ic->impl == IMPL_OWN_2)
+    {
+      memcpy (r, c0, sizeof (float) * sc->n * ldc);
+      swag_syrk (NULL, sc->n, sc->k, sc->alpha, a, lda, sc->beta, r, ldc);
+      g_assert_cmpint (memcmp (r, c, sizeof (float) * sc->n * ldc), ==, 0);
+    }
+
+  swag_pool_free (pool);
   g_free (a);
   g_free (c0);
   g_free (c);
@@ -241,18 +334,30 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (gemm_cases); i++)
+  for (int impl = 0; impl < N_IMPL; impl++)
     {
-      char *path = g_strdup_printf ("/blas/sgemm/%s", gemm_cases[i].name);
-      g_test_add_data_func (path, &gemm_cases[i], test_sgemm);
-      g_free (path);
+      for (gsize i = 0; i < G_N_ELEMENTS (gemm_cases); i++)
+        {
+          ImplCase *ic = g_new (ImplCase, 1);   /* lives to the end */
+          char *path = g_strdup_printf ("/blas/%s/%s", impl_names[impl],
+                                        gemm_cases[i].name);
+          ic->kase = &gemm_cases[i];
+          ic->impl = impl;
+          g_test_add_data_func_full (path, ic, test_sgemm, g_free);
+          g_free (path);
+        }
+      for (gsize i = 0; i < G_N_ELEMENTS (syrk_cases); i++)
+        {
+          ImplCase *ic = g_new (ImplCase, 1);
+          char *path = g_strdup_printf ("/blas/%s/syrk/%s", impl_names[impl],
+                                        syrk_cases[i].name);
+          ic->kase = &syrk_cases[i];
+          ic->impl = impl;
+          g_test_add_data_func_full (path, ic, test_ssyrk, g_free);
+          g_free (path);
+        }
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (syrk_cases); i++)
-    {
-      char *path = g_strdup_printf ("/blas/ssyrk/%s", syrk_cases[i].name);
-      g_test_add_data_func (path, &syrk_cases[i], test_ssyrk);
-      g_free (path);
-    }
+  g_test_add_func ("/blas/gemm/epilogue", test_gemm_epilogue);
   g_test_add_func ("/blas/threads", test_threads);
 
   return g_test_run ();

@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "swag-ops.h"
+#include "swag-blas.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -158,14 +159,16 @@ check_fd (LossFunc      loss,
 }
 
 /* A backward called twice into the same buffer gives twice the result: it
- * adds. Norm-wise tolerance: the second call's sums round differently. */
+ * adds. Norm-wise tolerance: the second call's sums round differently. A
+ * gradient that is all zero must stay so (a saturated softmax's is below
+ * FLT_MIN everywhere, and the pool's tasks flush denormals to zero). */
 #define ADDS_RTOL 1e-5
 
 static void
 check_twice (const float *once, const float *twice, gsize n)
 {
   const double scale = max_abs_f (once, n);
-  g_assert_cmpfloat (scale, >, 0.0);
+  g_assert_cmpfloat (scale, >=, 0.0);
   for (gsize i = 0; i < n; i++)
     assert_close (twice[i], 2.0 * once[i], ADDS_RTOL * scale);
 }
@@ -200,6 +203,11 @@ static const ConvCase conv_cases[] = {
   { "bands",              16, 8, 160,  128, 3, 3, 1, 1, TRUE,  TRUE,  FALSE },
   /* 576 * 2000 floats per output row, more than a band: 1 row per band */
   { "bands-wide-row",     64, 4,   3, 2000, 3, 3, 1, 1, FALSE, FALSE, FALSE },
+  /* ResNet-like channel counts at odd sizes: several GEMM tiles */
+  { "stem-7x7-s2-67x45",   3, 64, 45,   67, 7, 7, 2, 3, TRUE,  TRUE,  FALSE },
+  { "1x1-s2-wide",       160, 200, 17,  12, 1, 1, 2, 0, TRUE,  FALSE, FALSE },
+  { "3x3-s2-wide",        70, 150, 17,  12, 3, 3, 2, 1, TRUE,  TRUE,  FALSE },
+  { "1x1-s1-wide",       150, 300,  9,  12, 1, 1, 1, 0, TRUE,  TRUE,  FALSE },
 };
 
 typedef struct
@@ -360,6 +368,192 @@ test_conv_adjoint (gconstpointer data)
   g_rand_free (rng);
 }
 
+/* ------------------------------------------------------------ Winograd -- */
+
+typedef struct
+{
+  const char *name;
+  int         in_c, out_c, h, w;
+  gboolean    bias, relu;
+} WinoCase;
+
+/* Edge sizes: planes smaller than a tile, sizes not multiples of 4, channel
+ * counts not multiples of the micro-kernel's 12 rows or of 16 lanes; blocks
+ * split inside (few tile rows) and blocks as tasks (many). */
+static const WinoCase wino_cases[] = {
+  { "1x1",           16, 16,   1,   1, TRUE,  TRUE  },
+  { "2x3",           17, 19,   2,   3, FALSE, FALSE },
+  { "5x7",           17, 19,   5,   7, TRUE,  FALSE },
+  { "13x17-odd-c",   35, 37,  13,  17, TRUE,  TRUE  },
+  { "31x33",         16, 16,  31,  33, FALSE, TRUE  },
+  { "45x67",         24, 16,  45,  67, TRUE,  TRUE  },
+  { "40x40-64c",     64, 64,  40,  40, TRUE,  FALSE },
+  { "70x130-blocks", 16, 24,  70, 130, TRUE,  TRUE  },
+  { "66x20-blocks",  20, 18, 266,  20, FALSE, FALSE },
+};
+
+/* din[i, y, x] = sum over (o, ky, kx) of w[o, i, ky, kx] dy[o, y + 1 - ky,
+ * x + 1 - kx] (3x3, pad 1), with the sums of |terms|. */
+static void
+conv3_backward_ref (const SwagConvDesc *cv, const double *dy, int h, int w,
+                    double *din, double *abs_din)
+{
+  for (int i = 0; i < cv->in_c; i++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          double sum = 0.0, a = 0.0;
+          for (int o = 0; o < cv->out_c; o++)
+            for (int ky = 0; ky < 3; ky++)
+              for (int kx = 0; kx < 3; kx++)
+                {
+                  const int oy = y + 1 - ky, ox = x + 1 - kx;
+                  if (oy < 0 || oy >= h || ox < 0 || ox >= w)
+                    continue;
+                  const double p = cv->weight[((o * cv->in_c + i) * 3 + ky) * 3 + kx]
+                                   * dy[((gsize) o * h + oy) * w + ox];
+                  sum += p;
+                  a += fabs (p);
+                }
+          din[((gsize) i * h + y) * w + x] = sum;
+          abs_din[((gsize) i * h + y) * w + x] = a;
+        }
+}
+
+/* Forward and backward against the direct definition in double: within
+ * 1e-5 of the sums of |terms| (Winograd F(4x4, 3x3) errs by a few eps of
+ * those, times the transforms' constants); backward adds into din; the same
+ * bits with no pool, a pool of 1 and of 2 threads, and with a pool whose
+ * workspace is too small (the op then allocates its own). */
+static void
+test_winograd (gconstpointer data)
+{
+  const WinoCase *wc = data;
+  GRand *rng = g_rand_new_with_seed (21);
+  const ConvCase cc = { wc->name, wc->in_c, wc->out_c, wc->h, wc->w, 3, 3, 1,
+                        1, wc->bias, wc->relu, FALSE };
+  ConvSetup s;
+
+  conv_setup (&s, &cc, wc->bias, rng);
+  g_assert_true (swag_winograd_applies (&s.cv));
+  float *u = g_new (float, swag_winograd_weight_floats (wc->in_c, wc->out_c));
+  swag_winograd_weights (s.weight, wc->in_c, wc->out_c, u);
+  s.cv.wino = u;
+  g_assert_cmpuint (swag_conv2d_scratch_floats (&s.cv, wc->h, wc->w), ==, 0);
+
+  float *in = new_normal (rng, s.in_n, 0.0, 1.0);
+  float *dy = new_normal (rng, s.out_n, 0.0, 1.0);
+  float *din0 = new_normal (rng, s.in_n, 0.0, 1.0);
+  double *in_d = to_double (in, s.in_n), *dy_d = to_double (dy, s.out_n);
+  double *ref = g_new (double, s.out_n), *ref_abs = g_new (double, s.out_n);
+  double *bref = g_new (double, s.in_n), *bref_abs = g_new (double, s.in_n);
+  float *out[4], *din[4];
+  const gsize work = MAX (swag_gemm_work_floats (),
+                          swag_winograd_work_floats (&s.cv, wc->h, wc->w));
+  SwagPool *pools[4] = { NULL, swag_pool_new (1, work), swag_pool_new (2, work),
+                         swag_pool_new (2, 64) };
+
+  conv_ref (&s.cv, in_d, wc->h, wc->w, wc->relu, ref, ref_abs);
+  conv3_backward_ref (&s.cv, dy_d, wc->h, wc->w, bref, bref_abs);
+  for (int k = 0; k < 4; k++)
+    {
+      SwagCtx ctx = { 1, NULL, 0, pools[k] };
+      out[k] = new_nan (s.out_n);
+      din[k] = g_memdup2 (din0, sizeof (float) * s.in_n);
+      swag_conv2d_forward (&ctx, &s.cv, in, wc->h, wc->w, out[k], wc->relu);
+      swag_conv2d_backward (&ctx, &s.cv, dy, wc->h, wc->w, din[k]);
+    }
+  for (gsize i = 0; i < s.out_n; i++)
+    assert_close (out[0][i], ref[i], 1e-5 * ref_abs[i] + 1e-30);
+  for (gsize i = 0; i < s.in_n; i++)
+    assert_close (din[0][i], din0[i] + bref[i],
+                  1e-5 * bref_abs[i] + 2 * FLT_EPSILON * fabs (din0[i]));
+  for (int k = 1; k < 4; k++)
+    {
+      g_assert_cmpint (memcmp (out[k], out[0], sizeof (float) * s.out_n), ==, 0);
+      g_assert_cmpint (memcmp (din[k], din[0], sizeof (float) * s.in_n), ==, 0);
+    }
+
+  for (int k = 0; k < 4; k++)
+    {
+      swag_pool_free (pools[k]);
+      g_free (out[k]);
+      g_free (din[k]);
+    }
+  g_free (u);
+  g_free (in);
+  g_free (dy);
+  g_free (din0);
+  g_free (in_d);
+  g_free (dy_d);
+  g_free (ref);
+  g_free (ref_abs);
+  g_free (bref);
+  g_free (bref_abs);
+  conv_teardown (&s);
+  g_rand_free (rng);
+}
+
+/* The backward with the forward ReLU's mask gives the same bits as masking
+ * dout first, for the direct paths (1x1, im2col in bands at odd sizes) and
+ * Winograd (which masks while it reads and leaves dout untouched). */
+static void
+test_conv_backward_relu (void)
+{
+  static const ConvCase cases[] = {
+    { "1x1",     40, 36, 13, 11, 1, 1, 1, 0, TRUE, TRUE, FALSE },
+    { "3x3-s2",  20, 44, 27, 19, 3, 3, 2, 1, TRUE, TRUE, FALSE },
+    { "bands",   16, 8, 160, 128, 3, 3, 1, 1, TRUE, TRUE, FALSE },
+    { "wino",    24, 40, 45, 67, 3, 3, 1, 1, TRUE, TRUE, FALSE },
+  };
+  GRand    *rng = g_rand_new_with_seed (31);
+  SwagPool *pool = swag_pool_new (2, 1 << 22);
+
+  for (gsize k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      const ConvCase *cc = &cases[k];
+      ConvSetup s;
+      float    *u = NULL;
+
+      conv_setup (&s, cc, TRUE, rng);
+      if (k == 3)
+        {
+          u = g_new (float, swag_winograd_weight_floats (cc->in_c, cc->out_c));
+          swag_winograd_weights (s.weight, cc->in_c, cc->out_c, u);
+          s.cv.wino = u;
+        }
+      s.ctx.pool = pool;
+      float  *x = new_normal (rng, s.in_n, 0.0, 1.0);
+      float  *y = new_nan (s.out_n);
+      float  *dy = new_normal (rng, s.out_n, 0.0, 1.0);
+      float  *dy0 = g_memdup2 (dy, s.out_n * sizeof (float));
+      float  *d1 = g_new0 (float, s.in_n), *d2 = g_new0 (float, s.in_n);
+      guint8 *bits = g_new (guint8, (s.out_n + 7) / 8);
+
+      swag_conv2d_forward (&s.ctx, &s.cv, x, cc->h, cc->w, y, TRUE);
+      swag_relu_mask_pack (&s.ctx, y, s.out_n, bits);
+      swag_conv2d_backward_relu (&s.ctx, &s.cv, dy, bits, cc->h, cc->w, d1);
+      if (k == 3)   /* Winograd masks on the fly: dout untouched */
+        g_assert_cmpint (memcmp (dy, dy0, s.out_n * sizeof (float)), ==, 0);
+      memcpy (dy, dy0, s.out_n * sizeof (float));
+      swag_relu_backward_bits (&s.ctx, bits, dy, s.out_n);
+      swag_conv2d_backward (&s.ctx, &s.cv, dy, cc->h, cc->w, d2);
+      g_assert_cmpint (memcmp (d1, d2, s.in_n * sizeof (float)), ==, 0);
+
+      g_free (x);
+      g_free (y);
+      g_free (dy);
+      g_free (dy0);
+      g_free (d1);
+      g_free (d2);
+      g_free (bits);
+      g_free (u);
+      conv_teardown (&s);
+    }
+  swag_pool_free (pool);
+  g_rand_free (rng);
+}
+
 typedef struct
 {
   const SwagConvDesc *cv;
@@ -508,7 +702,7 @@ test_conv_scratch_short (void)
 static void
 test_relu_forward (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float x[] = { -2.0f, -0.0f, 0.0f, 1e-30f, -1e-30f, 3.5f, NAN, -INFINITY };
   const float want[] = { 0.0f, -0.0f, 0.0f, 1e-30f, 0.0f, 3.5f, NAN, 0.0f };
 
@@ -527,7 +721,7 @@ test_relu_mask (void)
 {
   static const gsize lengths[] = { 1, 7, 8, 9, 37, 64, 1001 };
   GRand *rng = g_rand_new_with_seed (21);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
 
   for (gsize t = 0; t < G_N_ELEMENTS (lengths); t++)
     {
@@ -584,7 +778,7 @@ test_relu_fd (void)
 {
   const gsize n = 301;
   GRand *rng = g_rand_new_with_seed (22);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *x = new_normal (rng, n, 0.0, 1.0);
   float *r = new_normal (rng, n, 0.0, 1.0);
 
@@ -651,7 +845,7 @@ pool_setup (PoolSetup *s, const PoolCase *pc)
   s->ow = swag_conv_out_size (pc->w, pc->k, pc->stride, pc->pad);
   s->in_n = (gsize) pc->c * pc->h * pc->w;
   s->out_n = (gsize) pc->c * s->oh * s->ow;
-  s->ctx = (SwagCtx) { 1, NULL, 0 };
+  s->ctx = (SwagCtx) { 1, NULL, 0, NULL };
 }
 
 /* The max over the window's real pixels (padding never wins) and where it
@@ -811,13 +1005,144 @@ test_maxpool_backward (gconstpointer data)
   g_rand_free (rng);
 }
 
+/* ReLU masks, their backward, add and axpy in chunks on a pool of two (more
+ * than one chunk, a ragged end) against the scalar definitions. */
+static void
+test_elementwise_pool (void)
+{
+  const gsize n = 200003;
+  GRand    *rng = g_rand_new_with_seed (8);
+  float    *y = new_normal (rng, n, 0.0, 1.0), *dy = new_normal (rng, n, 0.0, 1.0);
+  float    *dy2 = g_memdup2 (dy, n * sizeof (float)), *sum = new_nan (n);
+  float    *acc = new_normal (rng, n, 0.0, 1.0), *acc0 = g_memdup2 (acc, n * sizeof (float));
+  guint8   *bits = g_new (guint8, (n + 7) / 8);
+  SwagPool *pool = swag_pool_new (2, 0);
+  SwagCtx   ctx = { 2, NULL, 0, pool };
+
+  y[17] = NAN;
+  swag_relu_mask_pack (&ctx, y, n, bits);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpint ((bits[i / 8] >> (i % 8)) & 1, ==, y[i] > 0.0f);
+  g_assert_cmpint (bits[n / 8] >> (n % 8), ==, 0);
+  swag_relu_backward_bits (&ctx, bits, dy2, n);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (dy2[i], ==, y[i] > 0.0f ? dy[i] : 0.0f);
+  swag_add_forward (&ctx, y, dy, sum, n, TRUE);
+  swag_axpy (&ctx, 0.5f, dy, acc, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      const float v = y[i] + dy[i];
+      if (isnan (v))
+        g_assert_true (isnan (sum[i]));
+      else
+        g_assert_cmpfloat (sum[i], ==, v < 0.0f ? 0.0f : v);
+      g_assert_cmpfloat (acc[i], ==, acc0[i] + 0.5f * dy[i]);
+    }
+  /* Softmax over all, its backward and the MSE: chunked partial sums give
+   * the same bits on no pool and on a pool of two, and match double. */
+  {
+    SwagCtx none = { 1, NULL, 0, NULL };
+    float  *s1 = new_nan (n), *s2 = new_nan (n);
+    float  *dx1 = g_new0 (float, n), *dx2 = g_new0 (float, n);
+    double  ref_sum = 0.0, max = -INFINITY;
+
+    y[17] = 0.5f;
+    swag_softmax_all_forward (&none, y, n, 0.7, s1);
+    swag_softmax_all_forward (&ctx, y, n, 0.7, s2);
+    g_assert_cmpint (memcmp (s1, s2, n * sizeof (float)), ==, 0);
+    for (gsize i = 0; i < n; i++)
+      max = MAX (max, y[i]);
+    for (gsize i = 0; i < n; i++)
+      ref_sum += exp ((y[i] - max) / 0.7);
+    for (gsize i = 0; i < n; i += 997)
+      assert_close (s1[i], exp ((y[i] - max) / 0.7) / ref_sum,
+                    2e-7 * exp ((y[i] - max) / 0.7) / ref_sum);
+    swag_softmax_all_backward (&none, s1, dy, n, 0.7, dx1);
+    swag_softmax_all_backward (&ctx, s1, dy, n, 0.7, dx2);
+    g_assert_cmpint (memcmp (dx1, dx2, n * sizeof (float)), ==, 0);
+    g_assert_cmpfloat (swag_mse_forward (&none, y, dy, n), ==,
+                       swag_mse_forward (&ctx, y, dy, n));
+    g_free (s1);
+    g_free (s2);
+    g_free (dx1);
+    g_free (dx2);
+  }
+
+  swag_pool_free (pool);
+  g_free (y);
+  g_free (dy);
+  g_free (dy2);
+  g_free (sum);
+  g_free (acc);
+  g_free (acc0);
+  g_free (bits);
+  g_rand_free (rng);
+}
+
+/* The vectorised 2x2/2 max pool (16 outputs at a time, then the rest)
+ * against the scalar definition, with ties, -inf and NaN in the windows, on
+ * the caller's thread and on a pool of two. */
+static void
+test_maxpool2_vector (void)
+{
+  const int c = 5, h = 9, w = 77, oh = 4, ow = 38;
+  SwagPoolDesc pd = { 2, 2, 0 };
+  GRand   *rng = g_rand_new_with_seed (5);
+  float   *in = g_new (float, c * h * w), *out = new_nan (c * oh * ow);
+  float   *out2 = new_nan (c * oh * ow);
+  guint8  *arg = g_new (guint8, c * oh * ow), *arg2 = g_new (guint8, c * oh * ow);
+  SwagPool *pool = swag_pool_new (2, 0);
+  SwagCtx  ctx = { 1, NULL, 0, NULL }, ctx2 = { 2, NULL, 0, pool };
+
+  for (int i = 0; i < c * h * w; i++)
+    {
+      const int r = g_rand_int_range (rng, 0, 20);
+      in[i] = r == 0 ? NAN : r == 1 ? -INFINITY : (float) (r % 4);
+    }
+  swag_maxpool_forward (&ctx, &pd, in, c, h, w, out, arg);
+  swag_maxpool_forward (&ctx2, &pd, in, c, h, w, out2, arg2);
+  for (int ch = 0; ch < c; ch++)
+    for (int oy = 0; oy < oh; oy++)
+      for (int ox = 0; ox < ow; ox++)
+        {
+          const int o = (ch * oh + oy) * ow + ox;
+          float best = -INFINITY;
+          int   off = 0;
+          for (int k = 0; k < 4; k++)
+            {
+              const float v = in[(ch * h + 2 * oy + k / 2) * w + 2 * ox + k % 2];
+              if (v > best || isnan (v))
+                {
+                  best = v;
+                  off = k;
+                }
+            }
+          g_assert_cmpint (arg[o], ==, off);
+          g_assert_cmpint (arg2[o], ==, off);
+          if (isnan (best))
+            g_assert_true (isnan (out[o]) && isnan (out2[o]));
+          else
+            {
+              g_assert_cmpfloat (out[o], ==, best);
+              g_assert_cmpfloat (out2[o], ==, best);
+            }
+        }
+  swag_pool_free (pool);
+  g_free (in);
+  g_free (out);
+  g_free (out2);
+  g_free (arg);
+  g_free (arg2);
+  g_rand_free (rng);
+}
+
 /* Ties go to the first maximum in scan order, starting from the first real
  * pixel of the window; NaN wins (torch's `val > max || isnan (val)`). The
  * ones plane's windows are 3x3/2 pad 1 on 5 x 5. */
 static void
 test_maxpool_ties (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   SwagPoolDesc pd = { 3, 2, 1 };
   float ones[25], out[9];
   guint8 arg[9];
@@ -899,7 +1224,7 @@ test_avgpool_forward (gconstpointer data)
 static void
 test_avgpool_padding (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   SwagPoolDesc pd = { 3, 2, 1 };
   float ones[25], out[9];
   const float want[9] = { 4 / 9.0f, 6 / 9.0f, 4 / 9.0f,
@@ -958,7 +1283,7 @@ test_add_forward (void)
 {
   const gsize n = 203;
   GRand *rng = g_rand_new_with_seed (41);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *a = new_normal (rng, n, 0.0, 1.0);
   float *b = new_normal (rng, n, 0.0, 1.0);
   float *out = new_nan (n);
@@ -1016,7 +1341,7 @@ test_add_backward (void)
 {
   const gsize n = 157;
   GRand *rng = g_rand_new_with_seed (42);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *a = new_normal (rng, n, 0.0, 1.0);
   float *b = new_normal (rng, n, 0.0, 1.0);
   float *r = new_normal (rng, n, 0.0, 1.0);
@@ -1053,7 +1378,7 @@ test_axpy (void)
 {
   const gsize n = 77;
   GRand *rng = g_rand_new_with_seed (43);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *src = new_normal (rng, n, 0.0, 1.0);
   float *dst = new_normal (rng, n, 0.0, 1.0);
   float *dst0 = g_memdup2 (dst, sizeof (float) * n);
@@ -1158,7 +1483,7 @@ test_softmax (const SoftmaxCase *sc, gboolean channel)
   const gsize groups = channel ? SM_HW : 1;  /* softmaxes, of m elements */
   const gsize m = channel ? SM_C : n, stride = channel ? SM_HW : 1;
   GRand *rng = g_rand_new_with_seed (channel ? 52 : 51);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *x = new_normal (rng, n, sc->mean, sc->sd);
   float *r = new_normal (rng, n, 0.0, 1.0);
   float *y = new_nan (n);
@@ -1244,7 +1569,7 @@ test_softmax_channel (gconstpointer data)
 static void
 test_softmax_channel_one (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   const float x[] = { -3.0f, 0.0f, 500.0f };
   const float dy[] = { 1.0f, 2.0f, 3.0f };
   float y[3], dx[3] = { 0 };
@@ -1262,7 +1587,7 @@ test_softmax_channel_one (void)
 static void
 test_mean_std (void)
 {
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   const gsize n = 1000;
   float *x = g_new (float, n);
   double mean, std;
@@ -1341,8 +1666,8 @@ static const GramCase gram_cases[] = {
 
 /* Forward: within 4 (hw + 2) eps of sum |f f| / (c hw), exactly symmetric.
  * Backward: the adjoint of the linearisation dG(v) = (v f^T + f v^T) / (c hw)
- * (1e-5 of the |term| sums); differences of sum(R * G(f)) with R not
- * symmetric, h = 1e-4 (G is quadratic: central differences are exact up to
+ * (1e-5 of the |term| sums); differences of sum(R * G(f)) with R
+ * symmetric (the contract), h = 1e-4 (G is quadratic: central differences are exact up to
  * rounding), rtol 1e-5; twice-adds. */
 static void
 test_gram (gconstpointer data)
@@ -1351,7 +1676,7 @@ test_gram (gconstpointer data)
   const int c = gc->c;
   const gsize hw = gc->hw, n = (gsize) c * hw, cc = (gsize) c * c;
   GRand *rng = g_rand_new_with_seed (61);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *f = new_normal (rng, n, 0.5, 1.0);
   float *g = new_nan (cc);
   float *dg = new_normal (rng, cc, 0.0, 1.0);
@@ -1361,6 +1686,10 @@ test_gram (gconstpointer data)
   double *f_d = to_double (f, n);
   double *ref = g_new (double, cc), *ref_abs = g_new (double, cc);
 
+  /* The backward's contract: dg symmetric (as the style loss's is). */
+  for (int i = 0; i < c; i++)
+    for (int j = 0; j < i; j++)
+      dg[i * c + j] = dg[j * c + i];
   swag_gram_forward (&ctx, f, c, hw, g);
   gram_ref (f_d, c, hw, ref, ref_abs);
   for (gsize k = 0; k < cc; k++)
@@ -1432,7 +1761,7 @@ test_mse (void)
   const gsize n = 311;
   const double scale = 0.7;
   GRand *rng = g_rand_new_with_seed (71);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   float *a = new_normal (rng, n, 0.0, 1.0);
   float *b = new_normal (rng, n, 0.3, 2.0);
   float *da = g_new0 (float, n);
@@ -1498,7 +1827,7 @@ test_tv (void)
   static const int shapes[][3] = { { 3, 7, 9 }, { 3, 1, 5 }, { 2, 6, 1 },
                                    { 1, 2, 2 } };
   GRand *rng = g_rand_new_with_seed (81);
-  SwagCtx ctx = { 1, NULL, 0 };
+  SwagCtx ctx = { 1, NULL, 0, NULL };
   const int c = 3, h = 5, w = 4;
   float ramp[3 * 5 * 4];
 
@@ -1579,6 +1908,13 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/out-size", test_conv_out_size);
   g_test_add_func ("/conv/scratch", test_conv_scratch);
   g_test_add_func ("/conv/scratch-short", test_conv_scratch_short);
+  g_test_add_func ("/conv/backward-relu", test_conv_backward_relu);
+  for (gsize i = 0; i < G_N_ELEMENTS (wino_cases); i++)
+    {
+      char *path = g_strdup_printf ("/conv/winograd/%s", wino_cases[i].name);
+      g_test_add_data_func (path, &wino_cases[i], test_winograd);
+      g_free (path);
+    }
 
   g_test_add_func ("/relu/forward", test_relu_forward);
   g_test_add_func ("/relu/mask", test_relu_mask);
@@ -1587,6 +1923,8 @@ main (int argc, char **argv)
   ADD_CASES ("/maxpool/forward", pool_cases, PoolCase, test_maxpool_forward);
   ADD_CASES ("/maxpool/backward", pool_cases, PoolCase, test_maxpool_backward);
   g_test_add_func ("/maxpool/ties", test_maxpool_ties);
+  g_test_add_func ("/maxpool/2x2-vector", test_maxpool2_vector);
+  g_test_add_func ("/elementwise/pool", test_elementwise_pool);
   ADD_CASES ("/avgpool/forward", pool_cases, PoolCase, test_avgpool_forward);
   ADD_CASES ("/avgpool/backward", pool_cases, PoolCase, test_avgpool_backward);
   g_test_add_func ("/avgpool/padding", test_avgpool_padding);
