@@ -206,8 +206,10 @@ planar_to_image (const float *rgb, int w, int h, const SwagImage *alpha_src,
           float v = rgb[c * n + p];
           im->data[4 * p + c] = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
         }
-      im->data[4 * p + 3] = alpha_src ? alpha_src->data[4 * p + 3]
-                            : alpha_plane ? alpha_plane[p] : 1.0f;
+      float a = alpha_src ? alpha_src->data[4 * p + 3]
+                : alpha_plane ? alpha_plane[p] : 1.0f;
+      /* As swag_image_to_planar reads it: NaN is transparent. */
+      im->data[4 * p + 3] = isfinite (a) ? CLAMP (a, 0.0f, 1.0f) : 0.0f;
     }
   return im;
 }

@@ -1,0 +1,203 @@
+/* test-robust.c: what the engine does with input from outside at its
+ * limits: pixels that are NaN, Inf or out of range, sizes that overflow,
+ * settings at their extremes that drive the loss to Inf or NaN. The rule in
+ * each case: a result whose every value is finite and in [0, 1], or a
+ * refusal with a message; never a NaN pixel, never a crash.
+ * GPL-3.0-or-later. */
+#include "swag.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+static SwagNet *vgg;   /* built once: random VGG-19 init is the slow part */
+
+static SwagImage *
+picture (int w, int h, double phase)
+{
+  SwagImage *im = swag_image_new (w, h, NULL);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float *px = im->data + 4 * ((gsize) y * w + x);
+        px[0] = (float) (0.5 + 0.4 * sin (0.3 * x + phase));
+        px[1] = (float) (0.5 + 0.4 * cos (0.2 * y + 2 * phase));
+        px[2] = (float) (0.5 + 0.4 * sin (0.1 * (x + y) + phase));
+        px[3] = 1.0f;
+      }
+  return im;
+}
+
+static void
+fill (SwagImage *im, float r, float g, float b, float a)
+{
+  for (gsize p = 0; p < (gsize) im->width * im->height; p++)
+    {
+      im->data[4 * p] = r;
+      im->data[4 * p + 1] = g;
+      im->data[4 * p + 2] = b;
+      im->data[4 * p + 3] = a;
+    }
+}
+
+static void
+small_params (SwagParams *p)
+{
+  swag_params_init_defaults (p);
+  p->style_layers = "relu1_1,relu2_1,relu3_1";
+  p->content_layers = "relu2_1";
+  p->size = 32;
+  p->scales = 1;
+  p->iterations = 4;
+}
+
+static void
+assert_sane (const SwagImage *im, int w, int h)
+{
+  g_assert_nonnull (im);
+  g_assert_cmpint (im->width, ==, w);
+  g_assert_cmpint (im->height, ==, h);
+  for (gsize i = 0; i < (gsize) w * h * 4; i++)
+    if (!(im->data[i] >= 0.0f && im->data[i] <= 1.0f))
+      g_error ("value %" G_GSIZE_FORMAT " (pixel %" G_GSIZE_FORMAT
+               ", channel %d) is %g", i, i / 4, (int) (i % 4), im->data[i]);
+}
+
+typedef struct
+{
+  int      evals, previews, messages;
+  gboolean nonfinite_total;
+} Seen;
+
+static gboolean
+seen (const SwagProgress *p, gpointer data)
+{
+  Seen *s = data;
+
+  if (p->kind == SWAG_PROGRESS_EVALUATION)
+    {
+      s->evals++;
+      s->nonfinite_total |= !isfinite (p->total);
+    }
+  if (p->kind == SWAG_PROGRESS_MESSAGE)
+    s->messages++;
+  if (p->image)
+    {
+      s->previews++;
+      assert_sane (p->image, p->width, p->height);
+    }
+  return TRUE;
+}
+
+/* Runs @p on @content and @style: a sane image, or a refusal with a message
+ * and the code @refusal (-1: no refusal allowed). Returns TRUE for an image. */
+static gboolean
+run_expect (const SwagParams *p, const SwagImage *content,
+            const SwagImage *style, int refusal)
+{
+  GError    *error = NULL;
+  Seen       s = { 0 };
+  SwagImage *out;
+
+  out = swag_transfer_run (vgg, content, &style, NULL, 1, p, seen, &s, NULL,
+                           &error);
+  if (out)
+    {
+      g_assert_no_error (error);
+      assert_sane (out, content->width, content->height);
+      swag_image_free (out);
+      return TRUE;
+    }
+  g_assert_nonnull (error);
+  g_test_message ("refused: %s", error->message);
+  g_assert_cmpstr (error->message, !=, "");
+  if (refusal < 0)
+    g_error ("unexpected refusal: %s", error->message);
+  g_assert_error (error, SWAG_ERROR, refusal);
+  g_error_free (error);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------- pixels -- */
+
+/* The content's alpha comes back as it is only when it is a real alpha: NaN
+ * reads as transparent (as the engine reads it on the way in), values
+ * outside [0, 1] are clamped. Found by fuzz-transfer. */
+static void
+test_alpha_out_of_range (void)
+{
+  SwagParams  p;
+  SwagImage  *content = picture (36, 28, 0), *style = picture (30, 32, 1);
+  SwagImage  *out;
+  GError     *error = NULL;
+
+  small_params (&p);
+  p.iterations = 1;
+  for (int x = 0; x < 36; x++)
+    {
+      content->data[4 * x + 3] = NAN;
+      content->data[4 * (36 + x) + 3] = 2.0f;
+      content->data[4 * (72 + x) + 3] = -INFINITY;
+      content->data[4 * (108 + x) + 3] = 0.25f;
+    }
+  out = swag_transfer_run (vgg, content, (const SwagImage *const *) &style,
+                           NULL, 1, &p, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  assert_sane (out, 36, 28);
+  g_assert_cmpfloat (out->data[3], ==, 0.0f);
+  g_assert_cmpfloat (out->data[4 * 36 + 3], ==, 1.0f);
+  g_assert_cmpfloat (out->data[4 * 72 + 3], ==, 0.0f);
+  g_assert_cmpfloat (out->data[4 * 108 + 3], ==, 0.25f);
+  g_assert_cmpfloat (out->data[4 * 200 + 3], ==, 1.0f);
+  swag_image_free (out);
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
+/* NaN, Inf and out-of-range colours in either image: read as the nearest
+ * valid value (NaN as 0), never passed on. */
+static void
+test_nonfinite_pixels (void)
+{
+  const float bad[] = { NAN, INFINITY, -INFINITY, FLT_MAX, -1.0f, 2.0f,
+                        1e-40f };
+  SwagParams  p;
+  SwagImage  *content = picture (36, 28, 0), *style = picture (30, 32, 1);
+
+  small_params (&p);
+  p.iterations = 2;
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    for (int i = 0; i < 40; i++)
+      {
+        content->data[(k * 97 + i * 13) % (36 * 28 * 4)] = bad[k];
+        style->data[(k * 89 + i * 17) % (30 * 32 * 4)] = bad[k];
+      }
+  g_assert_true (run_expect (&p, content, style, -1));
+  /* Every pixel NaN but alpha 1: a black image. */
+  fill (content, NAN, NAN, NAN, 1.0f);
+  g_assert_true (run_expect (&p, content, style, -1));
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  swag_set_threads (1);
+  {
+    SwagParams p;
+    swag_params_init_defaults (&p);
+    p.seed = 3;
+    vgg = swag_net_new (&p, NULL);
+  }
+  g_test_add_func ("/robust/pixels/alpha-out-of-range",
+                   test_alpha_out_of_range);
+  g_test_add_func ("/robust/pixels/nonfinite", test_nonfinite_pixels);
+  status = g_test_run ();
+  swag_net_free (vgg);
+  return status;
+}
