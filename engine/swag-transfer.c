@@ -357,7 +357,7 @@ run_bytes (SwagNet *topo, const SwagParams *params, int cw, int ch, int w,
            int h, int sw, int sh, int history)
 {
   SwagOptimOptions opt;
-  guint64          bytes = 0;
+  guint64          bytes = 0, full;
   gsize            n = (gsize) 3 * w * h;
 
   swag_optim_options_init (&opt, params->optimizer, 1, history, 1);
@@ -365,8 +365,13 @@ run_bytes (SwagNet *topo, const SwagParams *params, int cw, int ch, int w,
   bytes += swag_objective_bytes (topo, params, h, w, sh, sw);      /* network */
   bytes += swag_optim_bytes (&opt, n);                             /* optimiser */
   bytes += (guint64) n * sizeof (float) * 6;                       /* x, best, grads */
-  bytes += (guint64) cw * ch * sizeof (float) * (4 + 4 + 4 + 3);   /* full-size copies */
   bytes += (guint64) sw * sh * sizeof (float) * 8;                 /* style planes */
+  /* The content's size comes from outside (INT_MAX a side is 2^62
+   * pixels): the need saturates rather than wrap to a small figure. */
+  if (!g_uint64_checked_mul (&full, (guint64) cw * ch,
+                             sizeof (float) * (4 + 4 + 4 + 3))  /* full-size copies */
+      || !g_uint64_checked_add (&bytes, bytes, full))
+    return G_MAXUINT64;
   return bytes;
 }
 

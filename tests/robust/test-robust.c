@@ -7,6 +7,7 @@
 #include "swag.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -181,6 +182,41 @@ test_nonfinite_pixels (void)
   swag_image_free (style);
 }
 
+/* ---------------------------------------------------------------- sizes -- */
+
+/* Sizes from outside that do not fit in memory: refused up front with a
+ * message, the need never wrapped around to a small figure. */
+static void
+test_estimate_huge (void)
+{
+  SwagParams   p;
+  SwagEstimate est;
+  GError      *error = NULL;
+
+  swag_params_init_defaults (&p);
+  /* 100000 x 100000: its full-size copies alone are 600 GB. */
+  g_assert_false (swag_transfer_estimate (&p, 100000, 100000, 512, 512, &est,
+                                          &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY);
+  g_assert_cmpuint (est.peak_bytes, >=, G_GUINT64_CONSTANT (600000000000));
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  /* INT_MAX a side: 2^62 pixels; the need saturates, it does not wrap. */
+  g_assert_false (swag_transfer_estimate (&p, INT_MAX, INT_MAX, INT_MAX,
+                                          INT_MAX, &est, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY);
+  g_assert_cmpuint (est.peak_bytes, ==, G_MAXUINT64);
+  g_clear_error (&error);
+  g_assert_false (swag_transfer_estimate (&p, INT_MAX, 1, 64, 64, &est,
+                                          &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (swag_transfer_estimate (&p, -1, 64, 64, 64, &est, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
+  g_clear_error (&error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -197,6 +233,7 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/pixels/alpha-out-of-range",
                    test_alpha_out_of_range);
   g_test_add_func ("/robust/pixels/nonfinite", test_nonfinite_pixels);
+  g_test_add_func ("/robust/sizes/estimate-huge", test_estimate_huge);
   status = g_test_run ();
   swag_net_free (vgg);
   return status;
