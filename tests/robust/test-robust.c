@@ -182,6 +182,76 @@ test_nonfinite_pixels (void)
   swag_image_free (style);
 }
 
+/* ------------------------------------------------------------ numerics -- */
+
+/* Settings whose loss or gradient overflows: each run gives a finite image
+ * or stops with SWAG_ERROR_NUMERIC and a message. */
+static void
+test_extreme_settings (void)
+{
+  SwagImage *content = picture (36, 28, 0), *style = picture (30, 32, 1);
+  SwagImage *black = picture (36, 28, 0), *black_style = picture (30, 32, 1);
+  struct
+  {
+    const char   *what;
+    SwagSmoothing smoothing;
+    double        temperature, alpha, style_weight, content_weight, tv,
+                  strength;
+    SwagOptimizer optimizer;
+    gboolean      black;
+  } cases[] = {
+    { "softmax, temperature 1e-6", SWAG_SMOOTHING_SOFTMAX, 1e-6, 0.001, 0, 0,
+      0, 1, SWAG_OPTIMIZER_LBFGS, FALSE },
+    { "channel softmax, temperature 1e-6", SWAG_SMOOTHING_CHANNEL_SOFTMAX,
+      1e-6, 0.001, 0, 0, 0, 1, SWAG_OPTIMIZER_LBFGS, FALSE },
+    { "softmax, temperature 1e6", SWAG_SMOOTHING_SOFTMAX, 1e6, 0.001, 0, 0,
+      0, 1, SWAG_OPTIMIZER_LBFGS, FALSE },
+    { "auto, factor 1e-6", SWAG_SMOOTHING_AUTO, 1e-6, 0.001, 0, 0, 0, 1,
+      SWAG_OPTIMIZER_LBFGS, FALSE },
+    { "auto on black images", SWAG_SMOOTHING_AUTO, 1, 0.001, 0, 0, 0, 1,
+      SWAG_OPTIMIZER_LBFGS, TRUE },
+    { "softmax on black images, temperature 1e-6", SWAG_SMOOTHING_SOFTMAX,
+      1e-6, 0.001, 0, 0, 0, 1, SWAG_OPTIMIZER_ADAM, TRUE },
+    { "none on black images", SWAG_SMOOTHING_NONE, 1, 0.001, 0, 0, 0, 1,
+      SWAG_OPTIMIZER_LBFGS, TRUE },
+    { "scale by 1e6", SWAG_SMOOTHING_SCALE, 1, 1e6, 0, 0, 0, 1,
+      SWAG_OPTIMIZER_LBFGS, FALSE },
+    { "raw weights 1e30", SWAG_SMOOTHING_NONE, 1, 0.001, 1e30, 1e30, 1e12, 1,
+      SWAG_OPTIMIZER_LBFGS, FALSE },
+    { "raw weights 1e30, scale 1e6, Adam", SWAG_SMOOTHING_SCALE, 1, 1e6,
+      1e30, 1e30, 1e12, 1, SWAG_OPTIMIZER_ADAM, FALSE },
+    { "style strength 1e12", SWAG_SMOOTHING_NONE, 1, 0.001, 0, 0, 0, 1e12,
+      SWAG_OPTIMIZER_LBFGS, FALSE },
+    { "every weight zero", SWAG_SMOOTHING_NONE, 1, 0.001, 0, 0, 0, 0,
+      SWAG_OPTIMIZER_LBFGS, FALSE },
+  };
+
+  fill (black, 0, 0, 0, 1);
+  fill (black_style, 0, 0, 0, 1);
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      SwagParams p;
+
+      small_params (&p);
+      p.smoothing = cases[k].smoothing;
+      p.temperature = cases[k].temperature;
+      p.alpha = cases[k].alpha;
+      p.style_weight = cases[k].style_weight;
+      p.content_weight = cases[k].content_weight;
+      p.tv_weight = cases[k].tv;
+      p.style_strength = cases[k].strength;
+      p.optimizer = cases[k].optimizer;
+      p.preview_every = 1;
+      g_test_message ("%s", cases[k].what);
+      run_expect (&p, cases[k].black ? black : content,
+                  cases[k].black ? black_style : style, SWAG_ERROR_NUMERIC);
+    }
+  swag_image_free (content);
+  swag_image_free (style);
+  swag_image_free (black);
+  swag_image_free (black_style);
+}
+
 /* ---------------------------------------------------------------- sizes -- */
 
 /* Sizes from outside that do not fit in memory: refused up front with a
@@ -233,6 +303,7 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/pixels/alpha-out-of-range",
                    test_alpha_out_of_range);
   g_test_add_func ("/robust/pixels/nonfinite", test_nonfinite_pixels);
+  g_test_add_func ("/robust/numerics/extreme-settings", test_extreme_settings);
   g_test_add_func ("/robust/sizes/estimate-huge", test_estimate_huge);
   status = g_test_run ();
   swag_net_free (vgg);
