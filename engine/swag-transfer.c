@@ -424,6 +424,23 @@ swag_transfer_estimate (const SwagParams *params, int cw, int ch, int sw0,
   w = scales[n_scales - 1].w;
   h = scales[n_scales - 1].h;
   style_size (params, sw0, sh0, w, h, &sw, &sh);
+  /* BLAS takes a plane's pixel count as an int. The working size is
+   * capped at 16384, but the style can be 8 times that, and is enlarged
+   * when narrow (as the run does): its plane must stay below 2^31. */
+  {
+    double up = MIN (sw, sh) < min_side ? (double) min_side / MIN (sw, sh)
+                                        : 1.0;
+    if (ceil (sw * up) * ceil (sh * up) >= 2147483648.0)
+      {
+        g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                     "The style image would be %.0f×%.0f pixels at this "
+                     "working size and style scale, more than the engine "
+                     "can take: lower the style scale or the working size",
+                     ceil (sw * up), ceil (sh * up));
+        swag_net_free (topo);
+        return FALSE;
+      }
+  }
   avail = params->memory_limit ? params->memory_limit
                                : swag_memory_available ();
   history = params->optimizer == SWAG_OPTIMIZER_LBFGS ? params->lbfgs_history

@@ -287,6 +287,35 @@ test_estimate_huge (void)
   g_clear_error (&error);
 }
 
+/* A style scale of 8 at the largest working size makes a 131072x131072
+ * style: its plane's pixel count does not fit BLAS's int. Refused by the
+ * estimate even when memory is declared plentiful, before any allocation;
+ * just below the limit it passes. */
+static void
+test_style_plane_overflow (void)
+{
+  SwagParams   p;
+  SwagEstimate est;
+  GError      *error = NULL;
+
+  swag_params_init_defaults (&p);
+  p.size = 16384;
+  p.style_scale = 8;
+  p.memory_limit = G_MAXUINT64;
+  g_assert_false (swag_transfer_estimate (&p, 16384, 16384, 64, 64, &est,
+                                          &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "style scale"));
+  g_clear_error (&error);
+
+  /* 45000 x 45000 = 2.03e9 pixels: fits an int. */
+  p.style_scale = 45000.0 / 16384;
+  g_assert_true (swag_transfer_estimate (&p, 16384, 16384, 64, 64, &est,
+                                         &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -305,6 +334,8 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/pixels/nonfinite", test_nonfinite_pixels);
   g_test_add_func ("/robust/numerics/extreme-settings", test_extreme_settings);
   g_test_add_func ("/robust/sizes/estimate-huge", test_estimate_huge);
+  g_test_add_func ("/robust/sizes/style-plane-overflow",
+                   test_style_plane_overflow);
   status = g_test_run ();
   swag_net_free (vgg);
   return status;
