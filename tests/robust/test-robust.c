@@ -316,6 +316,76 @@ test_style_plane_overflow (void)
   g_assert_no_error (error);
 }
 
+/* ---------------------------------------------------------------- cancel -- */
+
+typedef struct
+{
+  SwagProgressKind kind;   /* cancel at the first callback of this kind... */
+  int              scale;  /* ...at this scale */
+  int              calls;
+  gboolean         cancelled;
+} CancelAt;
+
+static gboolean
+cancel_at (const SwagProgress *p, gpointer data)
+{
+  CancelAt *c = data;
+
+  c->calls++;
+  g_assert_false (c->cancelled);   /* no callback after a cancel */
+  if (p->kind == c->kind && p->scale == c->scale)
+    c->cancelled = TRUE;
+  return !c->cancelled;
+}
+
+/* A cancel while the network loads the style (the first layer callback),
+ * during the first scale and during the last: NULL with CANCELLED, the
+ * partial image sane and full size once there is one, nothing leaked
+ * (LeakSanitizer in the sanitized build checks at exit). */
+static void
+test_cancel_phases (void)
+{
+  struct
+  {
+    const char      *what;
+    SwagProgressKind kind;
+    int              scale;
+    gboolean         partial;
+  } phases[] = {
+    { "loading", SWAG_PROGRESS_LAYER, 0, FALSE },
+    { "first scale", SWAG_PROGRESS_EVALUATION, 0, TRUE },
+    { "last scale", SWAG_PROGRESS_EVALUATION, 1, TRUE },
+  };
+  SwagImage *content = picture (60, 44, 0), *style = picture (30, 32, 1);
+
+  for (guint k = 0; k < G_N_ELEMENTS (phases); k++)
+    {
+      SwagParams p;
+      CancelAt   c = { phases[k].kind, phases[k].scale, 0, FALSE };
+      SwagImage *out, *partial = NULL;
+      GError    *error = NULL;
+
+      small_params (&p);
+      p.size = 48;
+      p.scales = 2;
+      p.iterations = 6;
+      p.preview_every = 1;
+      g_test_message ("cancel: %s", phases[k].what);
+      out = swag_transfer_run (vgg, content,
+                               (const SwagImage *const *) &style, NULL, 1, &p,
+                               cancel_at, &c, &partial, &error);
+      g_assert_null (out);
+      g_assert_true (c.cancelled);
+      g_assert_error (error, SWAG_ERROR, SWAG_ERROR_CANCELLED);
+      g_clear_error (&error);
+      if (phases[k].partial)
+        assert_sane (partial, 60, 44);
+      swag_image_free (partial);
+    }
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -336,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/sizes/estimate-huge", test_estimate_huge);
   g_test_add_func ("/robust/sizes/style-plane-overflow",
                    test_style_plane_overflow);
+  g_test_add_func ("/robust/cancel/phases", test_cancel_phases);
   status = g_test_run ();
   swag_net_free (vgg);
   return status;
