@@ -15,12 +15,32 @@ swag_version (void)
   return SWAG_VERSION;
 }
 
+/* OpenBLAS (0.3.21) takes a working buffer of 128 MiB of address space per
+ * thread at its first product on that thread and, when that allocation
+ * fails, retries for ever: a run that meets an address-space limit
+ * (ulimit -v) mid-way hangs instead of failing. One product large enough
+ * to use every thread takes the buffers now, once, before a run's own
+ * allocations can use up the room; they stay in OpenBLAS's pool. */
+static void
+blas_warm_up (void)
+{
+  const int n = 384;
+  float    *m = g_try_malloc0 (3 * sizeof (float) * n * n);
+
+  if (!m)
+    return;
+  swag_sgemm (FALSE, FALSE, n, n, n, 1.0f, m, n, m + n * n, n, 0.0f,
+              m + 2 * n * n, n);
+  g_free (m);
+}
+
 void
 swag_set_threads (int n)
 {
   if (n <= 0)
     n = swag_cpu_count ();
   swag_blas_set_threads (n);
+  blas_warm_up ();
 }
 
 int
