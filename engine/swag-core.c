@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 G_DEFINE_QUARK (swag-error-quark, swag_error)
@@ -97,6 +98,29 @@ swag_memory_available (void)
         avail = lim;
       fclose (f);
     }
+
+  /* An address-space limit (ulimit -v) lowers it too, by what the process
+   * already maps: without this, a run under such a limit passes the
+   * estimate and then fails allocation after allocation. */
+  {
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      {
+        guint64 mapped = 0;
+        unsigned long long pages;
+        long page = sysconf (_SC_PAGESIZE);
+
+        f = fopen ("/proc/self/statm", "r");
+        if (f)
+          {
+            if (fscanf (f, "%llu", &pages) == 1 && page > 0)
+              mapped = (guint64) pages * (guint64) page;
+            fclose (f);
+          }
+        avail = MIN (avail, (guint64) rl.rlim_cur > mapped
+                            ? (guint64) rl.rlim_cur - mapped : 0);
+      }
+  }
   return avail;
 }
 

@@ -117,6 +117,17 @@ case_ulimit () {
   else
     not_ok "$bad of $tried address-space limits ended otherwise than in one clear line ($kinds different failures)"
   fi
+
+  # Without --memory-limit the engine sees the limit itself: refused up
+  # front, with the working size that would fit.
+  st_limited $(((hi - 8) * 1024)) content.png style.png -o o/out.png \
+    --size 4096 --iterations 3 --threads 1 --quiet
+  if clean_failure && grep -q "would fit\|smallest size" stderr; then
+    ok "ulimit -v below the need: refused before the run: $(cat stderr)"
+  else
+    not_ok "ulimit -v below the need: exit $status"
+    note stderr
+  fi
 }
 
 # PNG headers that claim sizes no memory holds: refused with one line.
