@@ -10,7 +10,8 @@
 #   tests/fuzz/run-fuzzer.sh [TARGET] [SECONDS] [extra libFuzzer flags...]
 #
 # TARGET: safetensors (default; the reader, and swag-core.c for the error
-# quark: if swag-core.c comes to need other engine files, add them) or
+# quark, with swag-blas.c that it calls: if swag-core.c comes to need other
+# engine files, add them) or
 # transfer (the engine's input checks: the whole engine).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -26,8 +27,9 @@ out=build-fuzz
 mkdir -p "$out/corpus-$target"
 
 if [ "$target" = safetensors ]; then
-  sources="tests/fuzz/fuzz-safetensors.c engine/swag-safetensors.c engine/swag-core.c"
-  libs=""
+  # swag-core.c sets OpenBLAS's threads: swag-blas.c and BLAS come along.
+  sources="tests/fuzz/fuzz-safetensors.c engine/swag-safetensors.c engine/swag-core.c engine/swag-blas.c"
+  libs=$(pkg-config --libs openblas 2>/dev/null || echo -lblas)
   # -max_len: headers and small tensors; the dictionary: the format's words.
   set -- -max_len=65536 -dict="$(pwd)/tests/fuzz/safetensors.dict" "$@"
   seeds="corpus/safetensors corpus/regression"
