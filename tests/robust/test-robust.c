@@ -8,8 +8,13 @@
 
 #include <float.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static SwagNet *vgg;   /* built once: random VGG-19 init is the slow part */
 
@@ -386,6 +391,139 @@ test_cancel_phases (void)
   swag_image_free (style);
 }
 
+/* ------------------------------------------------------------- memory -- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SWAG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SWAG_ASAN 1
+#endif
+#endif
+
+#ifndef SWAG_ASAN
+/* What this process maps now, in bytes. */
+static guint64
+mapped_bytes (void)
+{
+  unsigned long long pages = 0;
+  FILE              *f = fopen ("/proc/self/statm", "r");
+
+  if (f)
+    {
+      if (fscanf (f, "%llu", &pages) != 1)
+        pages = 0;
+      fclose (f);
+    }
+  return (guint64) pages * (guint64) sysconf (_SC_PAGESIZE);
+}
+
+/* A run in a child process whose address space is limited to what it maps
+ * plus @headroom bytes, told that memory is plentiful (memory_limit), so
+ * that its allocations fail wherever the limit falls. Exit status: 0 for a
+ * sane image, 3 for SWAG_ERROR_NO_MEMORY (its message on @fd), 4 for any
+ * other refusal; an abort shows as a signal. */
+static int
+limited_run (const SwagImage *content, const SwagImage *style,
+             guint64 headroom, int fd)
+{
+  pid_t pid = fork ();
+
+  if (pid == 0)
+    {
+      struct rlimit rl;
+      SwagParams    p;
+      SwagImage    *out;
+      GError       *error = NULL;
+
+      small_params (&p);
+      p.iterations = 1;
+      p.match_histogram = TRUE;
+      p.memory_limit = G_MAXUINT64;
+      /* Large blocks in mappings of their own, and the heap's free top
+       * given back, so that the limit binds on the run's allocations. */
+      mallopt (M_MMAP_THRESHOLD, 128 * 1024);
+      malloc_trim (0);
+      rl.rlim_cur = rl.rlim_max = mapped_bytes () + headroom;
+      if (setrlimit (RLIMIT_AS, &rl) != 0)
+        _exit (5);
+      out = swag_transfer_run (vgg, content, &style, NULL, 1, &p, NULL, NULL,
+                               NULL, &error);
+      if (out)
+        {
+          for (gsize i = 0; i < (gsize) out->width * out->height * 4; i++)
+            if (!(out->data[i] >= 0.0f && out->data[i] <= 1.0f))
+              _exit (6);
+          _exit (0);
+        }
+      if (write (fd, error->message, strlen (error->message)) < 0)
+        _exit (7);
+      _exit (error->code == SWAG_ERROR_NO_MEMORY ? 3 : 4);
+    }
+  {
+    int status = 0;
+    g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+    if (WIFSIGNALED (status))
+      return 128 + WTERMSIG (status);
+    return WEXITSTATUS (status);
+  }
+}
+#endif
+
+/* An allocation that fails mid-run, at any point, is a SWAG_ERROR_NO_MEMORY
+ * with a message, never an abort: a 1200x1000 content (its full-size
+ * copies are the large blocks: planes, histogram matching, the final
+ * assembly) under address-space limits from 4 to 64 MiB above what the
+ * process maps, in steps of 2 MiB: the run needs about 50. */
+static void
+test_allocation_failures (void)
+{
+#ifdef SWAG_ASAN
+  g_test_skip ("AddressSanitizer reserves terabytes of address space");
+#else
+  SwagImage  *content = picture (1200, 1000, 0), *style = picture (30, 32, 1);
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            NULL);
+  int         fds[2], ok = 0, failed = 0;
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  /* From 4 MiB: with no room at all, GLib cannot even format the message
+   * (g_strdup_printf fails, and its own g_error recurses). */
+  for (guint64 mib = 4; mib <= 64; mib += 2)
+    {
+      char buf[512];
+      int  code = limited_run (content, style, mib << 20, fds[1]);
+      ssize_t got;
+
+      if (g_getenv ("SWAG_TEST_VERBOSE"))
+        g_test_message ("%" G_GUINT64_FORMAT " MiB: status %d", mib, code);
+      if (code == 0)
+        {
+          ok++;
+          continue;
+        }
+      if (code != 3)
+        g_error ("%" G_GUINT64_FORMAT " MiB of headroom: the run ended with "
+                 "status %d (128 + signal: an abort)", mib, code);
+      failed++;
+      got = read (fds[0], buf, sizeof buf - 1);
+      g_assert_cmpint (got, >, 0);
+      buf[got] = '\0';
+      if (!g_hash_table_contains (seen, buf))
+        g_test_message ("%" G_GUINT64_FORMAT " MiB: %s", mib, buf);
+      g_hash_table_add (seen, g_strdup (buf));
+    }
+  close (fds[0]);
+  close (fds[1]);
+  /* The sweep reaches both ends: runs that fit, and runs that do not. */
+  g_assert_cmpint (ok, >, 0);
+  g_assert_cmpint (failed, >, 0);
+  g_hash_table_unref (seen);
+  swag_image_free (content);
+  swag_image_free (style);
+#endif
+}
+
 int
 main (int argc, char **argv)
 {
@@ -407,6 +545,8 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/sizes/style-plane-overflow",
                    test_style_plane_overflow);
   g_test_add_func ("/robust/cancel/phases", test_cancel_phases);
+  g_test_add_func ("/robust/memory/allocation-failures",
+                   test_allocation_failures);
   status = g_test_run ();
   swag_net_free (vgg);
   return status;
