@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 G_DEFINE_QUARK (swag-error-quark, swag_error)
@@ -16,12 +17,32 @@ swag_version (void)
   return SWAG_VERSION;
 }
 
+/* OpenBLAS (0.3.21) takes a working buffer of 128 MiB of address space per
+ * thread at its first product on that thread and, when that allocation
+ * fails, retries for ever: a run that meets an address-space limit
+ * (ulimit -v) mid-way hangs instead of failing. One product large enough
+ * to use every thread takes the buffers now, once, before a run's own
+ * allocations can use up the room; they stay in OpenBLAS's pool. */
+static void
+blas_warm_up (void)
+{
+  const int n = 384;
+  float    *m = g_try_malloc0 (3 * sizeof (float) * n * n);
+
+  if (!m)
+    return;
+  swag_sgemm (FALSE, FALSE, n, n, n, 1.0f, m, n, m + n * n, n, 0.0f,
+              m + 2 * n * n, n);
+  g_free (m);
+}
+
 void
 swag_set_threads (int n)
 {
   if (n <= 0)
     n = swag_cpu_count ();
   swag_blas_set_threads (n);
+  blas_warm_up ();
 }
 
 int
@@ -78,6 +99,29 @@ swag_memory_available (void)
         avail = lim;
       fclose (f);
     }
+
+  /* An address-space limit (ulimit -v) lowers it too, by what the process
+   * already maps: without this, a run under such a limit passes the
+   * estimate and then fails allocation after allocation. */
+  {
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      {
+        guint64 mapped = 0;
+        unsigned long long pages;
+        long page = sysconf (_SC_PAGESIZE);
+
+        f = fopen ("/proc/self/statm", "r");
+        if (f)
+          {
+            if (fscanf (f, "%llu", &pages) == 1 && page > 0)
+              mapped = (guint64) pages * (guint64) page;
+            fclose (f);
+          }
+        avail = MIN (avail, (guint64) rl.rlim_cur > mapped
+                            ? (guint64) rl.rlim_cur - mapped : 0);
+      }
+  }
   return avail;
 }
 

@@ -207,8 +207,10 @@ planar_to_image (const float *rgb, int w, int h, const SwagImage *alpha_src,
           float v = rgb[c * n + p];
           im->data[4 * p + c] = isfinite (v) ? CLAMP (v, 0.0f, 1.0f) : 0.0f;
         }
-      im->data[4 * p + 3] = alpha_src ? alpha_src->data[4 * p + 3]
-                            : alpha_plane ? alpha_plane[p] : 1.0f;
+      float a = alpha_src ? alpha_src->data[4 * p + 3]
+                : alpha_plane ? alpha_plane[p] : 1.0f;
+      /* As swag_image_to_planar reads it: NaN is transparent. */
+      im->data[4 * p + 3] = isfinite (a) ? CLAMP (a, 0.0f, 1.0f) : 0.0f;
     }
   return im;
 }
@@ -357,7 +359,7 @@ run_bytes (SwagNet *topo, const SwagParams *params, int cw, int ch, int w,
            int h, int sw, int sh, int history)
 {
   SwagOptimOptions opt;
-  guint64          bytes = 0;
+  guint64          bytes = 0, full;
   gsize            n = (gsize) 3 * w * h;
 
   swag_optim_options_init (&opt, params->optimizer, 1, history, 1);
@@ -365,8 +367,13 @@ run_bytes (SwagNet *topo, const SwagParams *params, int cw, int ch, int w,
   bytes += swag_objective_bytes (topo, params, h, w, sh, sw);      /* network */
   bytes += swag_optim_bytes (&opt, n);                             /* optimiser */
   bytes += (guint64) n * sizeof (float) * 6;                       /* x, best, grads */
-  bytes += (guint64) cw * ch * sizeof (float) * (4 + 4 + 4 + 3);   /* full-size copies */
   bytes += (guint64) sw * sh * sizeof (float) * 8;                 /* style planes */
+  /* The content's size comes from outside (INT_MAX a side is 2^62
+   * pixels): the need saturates rather than wrap to a small figure. */
+  if (!g_uint64_checked_mul (&full, (guint64) cw * ch,
+                             sizeof (float) * (4 + 4 + 4 + 3))  /* full-size copies */
+      || !g_uint64_checked_add (&bytes, bytes, full))
+    return G_MAXUINT64;
   return bytes;
 }
 
@@ -419,6 +426,23 @@ swag_transfer_estimate (const SwagParams *params, int cw, int ch, int sw0,
   w = scales[n_scales - 1].w;
   h = scales[n_scales - 1].h;
   style_size (params, sw0, sh0, w, h, &sw, &sh);
+  /* BLAS takes a plane's pixel count as an int. The working size is
+   * capped at 16384, but the style can be 8 times that, and is enlarged
+   * when narrow (as the run does): its plane must stay below 2^31. */
+  {
+    double up = MIN (sw, sh) < min_side ? (double) min_side / MIN (sw, sh)
+                                        : 1.0;
+    if (ceil (sw * up) * ceil (sh * up) >= 2147483648.0)
+      {
+        g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                     "The style image would be %.0f×%.0f pixels at this "
+                     "working size and style scale, more than the engine "
+                     "can take: lower the style scale or the working size",
+                     ceil (sw * up), ceil (sh * up));
+        swag_net_free (topo);
+        return FALSE;
+      }
+  }
   avail = params->memory_limit ? params->memory_limit
                                : swag_memory_available ();
   history = params->optimizer == SWAG_OPTIMIZER_LBFGS ? params->lbfgs_history

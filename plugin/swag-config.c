@@ -350,11 +350,14 @@ swag_plugin_dialog_properties (int column)
 static gchar *
 layer_reference (GimpLayer *layer)
 {
+  g_autofree gchar *name = NULL;
+
   if (! layer)
     return g_strdup ("");
 
+  name = gimp_item_get_name (GIMP_ITEM (layer));
   return g_strdup_printf ("%d:%s", gimp_item_get_id (GIMP_ITEM (layer)),
-                          gimp_item_get_name (GIMP_ITEM (layer)));
+                          name);
 }
 
 /* The layer an "ID:name" reference names, if it still exists under that
@@ -380,8 +383,14 @@ layer_from_reference (const char *reference)
     return NULL;
 
   layer = gimp_layer_get_by_id ((gint) id);
-  if (! layer || strcmp (gimp_item_get_name (GIMP_ITEM (layer)), name) != 0)
-    return NULL;
+  if (layer)
+    {
+      /* gimp_item_get_name returns a copy (transfer full). */
+      g_autofree gchar *current = gimp_item_get_name (GIMP_ITEM (layer));
+
+      if (strcmp (current, name) != 0)
+        return NULL;
+    }
 
   return layer;
 }

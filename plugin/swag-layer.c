@@ -61,11 +61,12 @@ swag_plugin_add_result_layer (GimpImage       *image,
   GimpItem     *parent;
   GimpParasite *parasite;
   gchar        *name;
+  gchar        *style_name = gimp_item_get_name (GIMP_ITEM (style));
   gint          offset_x, offset_y;
 
   /* Translators: the name of the new layer; %s is the style layer's name. */
-  name = g_strdup_printf (_("%s (SWAG)"),
-                          gimp_item_get_name (GIMP_ITEM (style)));
+  name = g_strdup_printf (_("%s (SWAG)"), style_name);
+  g_free (style_name);
   /* Same type as the content, so gray stays gray; the image decides the
    * precision. */
   layer = gimp_layer_new (image, name, result->width, result->height,

@@ -202,19 +202,23 @@ check_input (GimpImage     *image,
 
       if (! GIMP_IS_LAYER (item))
         {
+          g_autofree gchar *name = gimp_item_get_name (item);
+
           g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
                        _("\"%s\" is not a layer: select the layers to "
                          "stylise."),
-                       gimp_item_get_name (item));
+                       name);
           return FALSE;
         }
 
       if (gimp_item_is_group (item))
         {
+          g_autofree gchar *name = gimp_item_get_name (item);
+
           g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
                        _("\"%s\" is a layer group. Select layers inside it, "
                          "or merge the group first."),
-                       gimp_item_get_name (item));
+                       name);
           return FALSE;
         }
     }
@@ -309,9 +313,11 @@ stylise (GimpImage           *image,
 
       if (! gimp_drawable_mask_intersect (drawables[i], &x, &y, &w, &h))
         {
+          g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
+
           g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
                        _("The selection does not touch the layer \"%s\"."),
-                       gimp_item_get_name (GIMP_ITEM (drawables[i])));
+                       name);
           return NULL;
         }
     }
@@ -347,8 +353,9 @@ stylise (GimpImage           *image,
                                     gimp_drawable_get_height (drawables[i]),
                                     style_w, style_h, &estimate, error))
         {
-          g_prefix_error (error, _("Cannot stylise \"%s\": "),
-                          gimp_item_get_name (GIMP_ITEM (drawables[i])));
+          g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
+
+          g_prefix_error (error, _("Cannot stylise \"%s\": "), name);
           goto out;
         }
     }
@@ -378,8 +385,9 @@ stylise (GimpImage           *image,
 
       if (! results[i])
         {
-          g_prefix_error (error, _("Cannot stylise \"%s\": "),
-                          gimp_item_get_name (GIMP_ITEM (drawables[i])));
+          g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
+
+          g_prefix_error (error, _("Cannot stylise \"%s\": "), name);
           goto out;
         }
     }

@@ -4,6 +4,7 @@
 # written as PNG24/PNG32: ImageMagick writes few-colour images as indexed
 # PNGs otherwise, which GIMP opens as indexed images.
 set -eu
+fixtures=$(cd "$(dirname "$0")/../cli" && pwd)/make-fixtures.py
 cd "$1"
 
 # ImageMagick 7 (magick) calls ImageMagick 6's copy_opacity copy_alpha.
@@ -30,3 +31,9 @@ $im photo.png -alpha set \
 # "Paintings": swirled plasma, 64x64, and another of another size, 80x56.
 $im -seed 7 -size 64x64 plasma:orange-purple -swirl 120 PNG24:painting.png
 $im -seed 11 -size 80x56 plasma:teal-yellow -paint 2 PNG24:painting-wide.png
+
+# Weights files for robust-inputs: a ResNet-50 tensor where VGG-19's are
+# expected, and a NaN in VGG-19's first tensor (tests/cli makes the same).
+python3 "$fixtures" safetensors resnet.safetensors conv1.weight:64,3,7,7
+python3 "$fixtures" safetensors nan.safetensors \
+  features.0.weight:64,3,3,3:nan features.0.bias:64
