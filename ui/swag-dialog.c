@@ -200,7 +200,7 @@ typedef struct
 static const NumberControl numbers[] =
 {
   { "iterations",     TRUE,  0, 10.0,   100.0,  10.0, 1000.0 },
-  { "style-strength", TRUE,  2, 0.05,   0.5,    0.0,  10.0   },
+  { "style-strength", TRUE,  1, 0.5,    5.0,    0.0,  100.0  },
   { "size",           TRUE,  0, 16.0,   128.0,  64.0, 2048.0 },
   { "scales",         TRUE,  0, 1.0,    1.0,    1.0,  6.0    },
   { "style-scale",    TRUE,  2, 0.05,   0.25,   0.25, 4.0    },

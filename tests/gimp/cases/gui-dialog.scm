@@ -44,9 +44,11 @@
 (define result (car (run-dialog)))
 (check-result-layer img result content style)
 (check "the dialog's run used the dialog's iterations"
-       (string-contains? (settings-parasite result) "\"iterations\":30"))
+       (string-contains? (settings-parasite result) "\"iterations\": 30")
+       'settings (settings-parasite result))
 (check "the dialog's run used the style strength raised in the dialog"
-       (string-contains? (settings-parasite result) "\"style-strength\":1.05"))
+       (string-contains? (settings-parasite result) "\"style-strength\": 10.5")
+       'settings (settings-parasite result))
 (export-layer content "content")
 (export-layer result "result")
 (swag-done)
