@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,21 +35,23 @@ PAIRS = [
 
 # Rows: (name, label, flags). The project's default is the row "default".
 ROWS = [
-    ("vgg-max-paper", "r-VGG-19, max pool, style 1",
-     ["--backbone", "vgg19", "--pooling", "max", "--style-strength", "1"]),
-    ("vgg-avg", "r-VGG-19, avg pool",
-     ["--backbone", "vgg19", "--pooling", "avg"]),
-    ("resnet-none", "r-ResNet-50",
+    ("paper-vgg19", "before: paper-vgg19 preset",
+     ["--preset", "paper-vgg19"]),
+    ("vgg-max", "r-VGG-19, max pooling",
+     ["--pooling", "max"]),
+    ("default", "r-VGG-19, avg pooling (default)", []),
+    ("strength-1", "r-VGG-19, avg, style strength 1",
+     ["--style-strength", "1"]),
+    ("resnet-none", "r-ResNet-50, no smoothing",
      ["--backbone", "resnet50", "--smoothing", "none"]),
     ("resnet-softmax", "r-ResNet-50 + softmax T=1 (paper)",
      ["--backbone", "resnet50", "--smoothing", "softmax", "--temperature", "1"]),
+    ("resnet-auto", "r-ResNet-50 + softmax T=3 x spread",
+     ["--backbone", "resnet50", "--smoothing", "auto", "--temperature", "3"]),
     ("resnet-channel", "r-ResNet-50 + channel softmax",
      ["--backbone", "resnet50", "--smoothing", "channel-softmax"]),
     ("resnet-scale", "r-ResNet-50 + scale 0.001",
      ["--backbone", "resnet50", "--smoothing", "scale", "--alpha", "0.001"]),
-    ("resnet-auto", "r-ResNet-50 + auto softmax",
-     ["--backbone", "resnet50", "--smoothing", "auto"]),
-    ("default", "default settings", []),
 ]
 
 
@@ -61,11 +64,44 @@ def find_image(name):
     sys.exit("missing study image %s (see docs/study/SOURCES.md)" % name)
 
 
-def run(binary, content, style, out, flags, size, iterations):
+def gray(im):
+    a = np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
+    return a @ np.array([0.299, 0.587, 0.114])
+
+
+def edge_correlation(result, content):
+    """Pearson correlation of the gradient magnitudes of result and content
+    (content legibility: 1 = same edges, 0 = unrelated)."""
+    content = content.convert("RGB").resize(result.size, Image.LANCZOS)
+    mags = []
+    for im in (result, content):
+        g = gray(im)
+        gx = np.zeros_like(g)
+        gy = np.zeros_like(g)
+        gx[:, 1:-1] = g[:, 2:] - g[:, :-2]
+        gy[1:-1, :] = g[2:, :] - g[:-2, :]
+        mags.append(np.hypot(gx, gy).ravel())
+    return float(np.corrcoef(mags[0], mags[1])[0, 1])
+
+
+def colour_distance(result, style):
+    """Mean over R, G, B of the 1-D Wasserstein distance between the pixel
+    values of result and style (0 = the style's palette exactly)."""
+    a = np.asarray(result.convert("RGB"), dtype=np.float64).reshape(-1, 3) / 255
+    b = np.asarray(style.convert("RGB"), dtype=np.float64).reshape(-1, 3) / 255
+    q = np.linspace(0, 1, 256)
+    return float(np.mean([np.abs(np.quantile(a[:, c], q)
+                                 - np.quantile(b[:, c], q)).mean()
+                          for c in range(3)]))
+
+
+def run(binary, content, style, out, flags, size, iterations, threads):
     if os.path.exists(out):
         return 0.0
     cmd = [binary, content, style, "-o", out, "--size", str(size),
            "--iterations", str(iterations), "--quiet"] + flags
+    if threads:
+        cmd += ["--threads", str(threads)]
     t0 = time.time()
     subprocess.run(cmd, check=True)
     return time.time() - t0
@@ -77,6 +113,7 @@ def main():
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--iterations", type=int, default=200)
     ap.add_argument("--rows", default=None)
+    ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--cache", default=os.path.join(TOP, "build", "study"))
     ap.add_argument("--out", default=os.path.join(TOP, "docs", "contact-sheet.jpg"))
     args = ap.parse_args()
@@ -89,7 +126,8 @@ def main():
     os.makedirs(args.cache, exist_ok=True)
 
     cell = 200
-    label_w = 220
+    label_w = 230
+    metrics = []
     head_h = 40
     sheet = Image.new("RGB", (label_w + cell * len(PAIRS),
                               head_h + cell * (len(rows) + 1)), "white")
@@ -123,14 +161,24 @@ def main():
             out = os.path.join(args.cache, "%s-%d-%d-%d.png" % (
                 name, j, args.size, args.iterations))
             secs = run(binary, find_image(content), find_image(style), out,
-                       flags, args.size, args.iterations)
+                       flags, args.size, args.iterations, args.threads)
             if secs:
                 print("%-16s %-22s %6.1f s" % (name, PAIRS[j][0], secs),
                       flush=True)
             paste(out, j, i + 1)
+            res = Image.open(out)
+            e = edge_correlation(res, Image.open(find_image(content)))
+            d = colour_distance(res, Image.open(find_image(style)))
+            metrics.append((name, PAIRS[j][0], e, d))
+            draw.text((label_w + j * cell + 4, head_h + (i + 2) * cell - 12),
+                      "edges %.2f  colour %.3f" % (e, d), fill="black",
+                      font=font)
 
     sheet.save(args.out, quality=90)
     print("wrote", args.out)
+    print("\n%-16s %-22s %6s %7s" % ("row", "pair", "edges", "colour"))
+    for name, pair, e, d in metrics:
+        print("%-16s %-22s %6.2f %7.3f" % (name, pair, e, d))
 
 
 if __name__ == "__main__":
