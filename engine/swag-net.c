@@ -460,6 +460,40 @@ swag_net_min_side (const SwagNet *net, int last)
   return side;
 }
 
+gboolean
+swag_net_side_whole (const SwagNet *net, int last, int side)
+{
+  int     *sizes = g_new (int, last + 1);
+  gboolean whole = TRUE;
+
+  for (int i = 0; i <= last && whole; i++)
+    {
+      const SwagNode *n = &net->nodes[i];
+      int in = n->in0 < 0 ? side : sizes[n->in0], k, stride, pad;
+
+      switch (n->op)
+        {
+        case SWAG_NODE_CONV:
+          k = n->conv.kh, stride = n->conv.stride, pad = n->conv.pad;
+          break;
+        case SWAG_NODE_MAXPOOL:
+        case SWAG_NODE_AVGPOOL:
+          k = n->pool.k, stride = n->pool.stride, pad = n->pool.pad;
+          break;
+        default:
+          sizes[i] = in;
+          continue;
+        }
+      sizes[i] = swag_conv_out_size (in, k, stride, pad);
+      /* the last window spans input rows up to (out-1)*stride - pad + k-1 */
+      if (sizes[i] <= 0
+          || (k >= stride && (sizes[i] - 1) * stride - pad + k - 1 < in - 1))
+        whole = FALSE;
+    }
+  g_free (sizes);
+  return whole;
+}
+
 double
 swag_net_macs (const SwagNet *net, int h, int w, int last)
 {

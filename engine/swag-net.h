@@ -88,6 +88,14 @@ gboolean swag_net_shapes     (const SwagNet *net, int h, int w, int last,
  * side the network can take. */
 int      swag_net_min_side   (const SwagNet *net, int last);
 
+/* TRUE when, for an input side of @side pixels, every input row reaches
+ * node @last: no pooling or strided window stops short of the last rows
+ * (floor mode drops them when (in + 2 pad - k) is not a multiple of the
+ * stride: VGG's 2x2 pools drop the last row of an odd side). Windows
+ * narrower than their stride (ResNet's 1x1 stride-2 projections) are
+ * skipped: the block's main branch covers the same rows. */
+gboolean swag_net_side_whole (const SwagNet *net, int last, int side);
+
 /* Multiply-adds of the forward pass up to @last at h x w (direct convolution
  * counting). */
 double   swag_net_macs       (const SwagNet *net, int h, int w, int last);

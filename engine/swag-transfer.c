@@ -266,13 +266,36 @@ typedef struct
   int evals;
 } Scale;
 
+static int deepest_tap (SwagNet *net, const SwagParams *params);
+
+/* The side nearest to @side (ties: the larger), at least @min_side, whose
+ * every row reaches the deepest tap. VGG's floor-mode pools drop the last
+ * rows of an odd side, and a border strip that misses the deep layers'
+ * losses comes out darker or unstylised; a few pixels of change in the
+ * working size avoid it (the result is resampled to the content's size).
+ * At most side/12 pixels (an 8% change of the aspect ratio); @side itself
+ * when no whole side is that near (small sides, whose strips are small). */
+static int
+whole_side (SwagNet *net, int last, int min_side, int side)
+{
+  for (int d = 0; d <= side / 12; d++)
+    {
+      if (swag_net_side_whole (net, last, side + d))
+        return side + d;
+      if (d > 0 && side - d >= min_side
+          && swag_net_side_whole (net, last, side - d))
+        return side - d;
+    }
+  return side;
+}
+
 /* Working size and coarse-to-fine scales. FALSE when the content is too
  * small for the network. */
 static gboolean
-plan_scales (const SwagParams *params, int min_side, int cw, int ch,
-             Scale *scales, int *n_scales, GError **error)
+plan_scales (const SwagParams *params, SwagNet *net, int min_side, int cw,
+             int ch, Scale *scales, int *n_scales, GError **error)
 {
-  int w, h, n = 0, budget = params->iterations;
+  int w, h, n = 0, budget = params->iterations, last = deepest_tap (net, params);
 
   swag_fit_size (cw, ch, params->size, &w, &h);
   if (MIN (w, h) < min_side)
@@ -291,8 +314,8 @@ plan_scales (const SwagParams *params, int min_side, int cw, int ch,
       swag_fit_size (w, h, longest, &sw, &sh);
       if (MIN (sw, sh) < min_side && k > 0)
         continue;   /* too coarse for the network: skip this scale */
-      scales[n].w = sw;
-      scales[n].h = sh;
+      scales[n].w = whole_side (net, last, min_side, sw);
+      scales[n].h = whole_side (net, last, min_side, sh);
       n++;
     }
   /* Every scale gets at least one evaluation: with fewer evaluations than
@@ -416,7 +439,7 @@ swag_transfer_estimate (const SwagParams *params, int cw, int ch, int sw0,
     }
   topo = swag_net_topology_new (params->backbone, params->pooling);
   min_side = network_min_side (topo, params, error);
-  if (min_side < 0 || !plan_scales (params, min_side, cw, ch, scales,
+  if (min_side < 0 || !plan_scales (params, topo, min_side, cw, ch, scales,
                                     &n_scales, error))
     {
       swag_net_free (topo);
@@ -668,8 +691,8 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
                                styles[0]->width, styles[0]->height, &est,
                                error))
     return NULL;
-  if (!plan_scales (params, min_side, content->width, content->height, scales,
-                    &n_scales, error))
+  if (!plan_scales (params, net, min_side, content->width, content->height,
+                    scales, &n_scales, error))
     return NULL;
 
   r.params = &p;

@@ -62,6 +62,40 @@ test_topology_vgg19 (void)
   swag_net_free (net);
 }
 
+/* Which input sides reach a tap with every row: VGG's 2x2 floor pools drop
+ * the last row of an odd side; ResNet's padded stride-2 windows never do. */
+static void
+test_side_whole (void)
+{
+  SwagNet *vgg = swag_net_topology_new (SWAG_BACKBONE_VGG19, SWAG_POOLING_AVG);
+  SwagNet *res = swag_net_topology_new (SWAG_BACKBONE_RESNET50, SWAG_POOLING_MAX);
+  SwagNet *pseudo = swag_net_topology_new (SWAG_BACKBONE_PSEUDO_VGG,
+                                           SWAG_POOLING_MAX);
+  int      v5 = swag_net_find_tap (vgg, "relu5_1", NULL);
+  int      v2 = swag_net_find_tap (vgg, "relu2_1", NULL);
+  int      r4 = swag_net_find_tap (res, "conv4_2", NULL);
+  int      p4 = swag_net_find_tap (pseudo, "conv4_2", NULL);
+
+  /* 4 pools before relu5_1: multiples of 16 only */
+  g_assert_true (swag_net_side_whole (vgg, v5, 448));
+  g_assert_true (swag_net_side_whole (vgg, v5, 304));
+  g_assert_false (swag_net_side_whole (vgg, v5, 451));   /* 451 -> 225 */
+  g_assert_false (swag_net_side_whole (vgg, v5, 300));   /* 75 -> 37 */
+  g_assert_false (swag_net_side_whole (vgg, v5, 456));   /* 57 -> 28 */
+  /* 1 pool before relu2_1: any even side */
+  g_assert_true (swag_net_side_whole (vgg, v2, 300));
+  g_assert_false (swag_net_side_whole (vgg, v2, 451));
+  /* every side reaches conv4_2 whole, 1x1 stride-2 projections aside */
+  for (int side = 32; side < 600; side++)
+    g_assert_true (swag_net_side_whole (res, r4, side));
+  /* the pseudo-VGG's 2x2 pools: the stem's and three between stages */
+  g_assert_true (swag_net_side_whole (pseudo, p4, 256));
+  g_assert_false (swag_net_side_whole (pseudo, p4, 260));
+  swag_net_free (vgg);
+  swag_net_free (res);
+  swag_net_free (pseudo);
+}
+
 static void
 test_topology_resnet50 (void)
 {
@@ -384,6 +418,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/net/topology/vgg19", test_topology_vgg19);
   g_test_add_func ("/net/topology/resnet50", test_topology_resnet50);
+  g_test_add_func ("/net/side-whole", test_side_whole);
   g_test_add_func ("/net/topology/pseudo", test_topology_pseudo);
   g_test_add_func ("/net/taps", test_taps);
   g_test_add_func ("/net/eval/memory-plan", test_memory_plan);
