@@ -29,6 +29,7 @@ else
 fi
 ninja -C build-demo
 mkdir -p out
+start=$(date +%s)
 
 if have_gimp3; then
   profile=${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0}
@@ -49,4 +50,4 @@ else
   echo "To use the plug-in, install GIMP 3 (Debian 13 'trixie', Ubuntu 25.04"
   echo "or later) and run this script again, or see the README's 'Install'."
 fi
-echo "demo: the result is $top/out/chelsea-swag.png"
+echo "demo: the result is $top/out/chelsea-swag.png ($(($(date +%s) - start)) s)"
