@@ -245,7 +245,7 @@ run_case () {
     # shellcheck disable=SC2016 # expanded by the inner shell
     # expect WHAT CMD...: for checks other than png-check; a plain
     # "CMD && echo ok" line would not stop a set -e shell when CMD fails.
-    run PNG_CHECK_DIR="$work" sh -euc \
+    run PNG_CHECK_DIR="$work" SWAG_SANITIZE="$sanitize" sh -euc \
       'expect () { what=$1; shift
                    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; exit 1; fi; }
        cd "$1" && PATH="$PNG_CHECK_DIR:$PATH" && . "$2"' \
