@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""The README's small example strips: one setting varied at a time on the
+"""The README's pictures made by the command line: the example at the top
+(docs/hero.jpg: the photograph, the painting, and the README's first
+swag-transfer command's result, every setting at its default) and the small
+example strips (docs/examples-*.jpg): one setting varied at a time on the
 bundled photograph and painting, everything else at its default, at a
-working size of 256 px (docs/examples-*.jpg).
+working size of 256 px.
 
 Usage, from the top of the source tree after building:
     /usr/bin/python3 docs/make-examples.py [--build build] [--threads N]
@@ -81,6 +84,29 @@ def main():
         strip.save(os.path.join(TOP, "docs", "examples-%s.jpg" % name),
                    quality=88)
     print("wrote docs/examples-*.jpg")
+
+    # The README's example: swag-transfer CONTENT STYLE -o OUT, defaults.
+    out = os.path.join(cache, "hero.png")
+    if not os.path.exists(out):
+        t0 = time.time()
+        cmd = [binary, CONTENT, STYLE, "-o", out, "--quiet"]
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
+        subprocess.run(cmd, check=True)
+        print("hero       defaults                   %5.1f s" % (time.time() - t0))
+    content = Image.open(CONTENT).convert("RGB")
+    style = Image.open(STYLE).convert("RGB")
+    result = Image.open(out).convert("RGB")
+    h = 300
+    tiles = [im.resize((round(im.width * h / im.height), h), Image.LANCZOS)
+             for im in (content, style, result)]
+    hero = Image.new("RGB", (sum(t.width for t in tiles) + 8, h), "white")
+    x = 0
+    for t in tiles:
+        hero.paste(t, (x, 0))
+        x += t.width + 4
+    hero.save(os.path.join(TOP, "docs", "hero.jpg"), quality=90)
+    print("wrote docs/hero.jpg")
 
 
 if __name__ == "__main__":
