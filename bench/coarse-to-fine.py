@@ -50,10 +50,10 @@ def main():
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--threads", type=int, default=0)
+    # a 512x512 photograph: the working size is its own size
     ap.add_argument("--content",
-                    default="/work/shared/images/astronaut.png"
-                    if os.path.exists("/work/shared/images/astronaut.png")
-                    else os.path.join(TOP, "data", "samples", "chelsea.png"))
+                    default=os.path.join(TOP, "docs", "study", "images",
+                                         "astronaut.png"))
     ap.add_argument("--style",
                     default=os.path.join(TOP, "data", "samples", "the_scream.jpg"))
     args = ap.parse_args()
