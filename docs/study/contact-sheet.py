@@ -23,7 +23,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-SHARED = "/work/shared/images"
 
 # Content/style pairs: (label, content, style). Sources and licences in
 # docs/study/SOURCES.md.
@@ -56,7 +55,7 @@ ROWS = [
 
 
 def find_image(name):
-    for folder in (os.path.join(HERE, "images"), SHARED,
+    for folder in (os.path.join(HERE, "images"),
                    os.path.join(TOP, "data", "samples")):
         path = os.path.join(folder, name)
         if os.path.exists(path):
@@ -136,9 +135,10 @@ def main():
 
     def paste(path, col, row):
         im = Image.open(path).convert("RGB")
-        im.thumbnail((cell - 6, cell - 6), Image.LANCZOS)
+        # the cell's last 16 rows hold its figures
+        im.thumbnail((cell - 6, cell - 20), Image.LANCZOS)
         x = label_w + col * cell + (cell - im.width) // 2
-        y = head_h + row * cell + (cell - im.height) // 2
+        y = head_h + row * cell + (cell - 16 - im.height) // 2
         sheet.paste(im, (x, y))
 
     for j, (label, content, style) in enumerate(PAIRS):
