@@ -46,6 +46,13 @@
 (define (check-equal what got want)
   (check what (equal? got want) 'got got 'want want))
 
+; After a refused call: the image has the layers it had, and is clean.
+(define (check-image-unchanged what img layers-before)
+  (check-equal (string-append what ": the layers are unchanged")
+               (image-layers img) layers-before)
+  (check (string-append what ": the image is not dirty")
+         (= (car (gimp-image-is-dirty img)) 0)))
+
 ; Calls thunk; returns its result, or 'failed with the error in
 ; swag-last-error.
 (define swag-last-error #f)

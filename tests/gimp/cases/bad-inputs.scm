@@ -16,11 +16,7 @@
 (export-visible img "visible-before")
 (gimp-image-clean-all img)
 
-(define (unchanged what)
-  (check-equal (string-append what ": the layers are unchanged")
-               (image-layers img) layers-before)
-  (check (string-append what ": the image is not dirty")
-         (= (car (gimp-image-is-dirty img)) 0)))
+(define (unchanged what) (check-image-unchanged what img layers-before))
 
 (define (bad what needles . args)
   (expect-error what
