@@ -239,9 +239,10 @@ deint6 (const float *p, vec out[6])
              _mm512_castps_si512 (t1), _mm512_castps_si512 (out[1]), 1));
 }
 
-/* p[4l + q] = y[q] lane l, 64 floats (the inverse of deint4). */
+/* w[k] lane j = y[q] lane l for 16 k + j = 4 l + q: the 64 floats of y
+ * interleaved (the inverse of deint4). */
 static inline void
-inter4 (const vec y[4], float *p, __mmask64 keep)
+inter4_lanes (const vec y[4], __m512 w[4])
 {
   const __m512i lo = _mm512_set_epi32 (23, 7, 22, 6, 21, 5, 20, 4,
                                        19, 3, 18, 2, 17, 1, 16, 0);
@@ -253,11 +254,19 @@ inter4 (const vec y[4], float *p, __mmask64 keep)
   const __m512 a1 = _mm512_permutex2var_ps (y[0], hi, y[1]);
   const __m512 b0 = _mm512_permutex2var_ps (y[2], lo, y[3]);
   const __m512 b1 = _mm512_permutex2var_ps (y[2], hi, y[3]);
-  __m512 w[4];
   w[0] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a0), lo64, _mm512_castps_pd (b0)));
   w[1] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a0), hi64, _mm512_castps_pd (b0)));
   w[2] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a1), lo64, _mm512_castps_pd (b1)));
   w[3] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a1), hi64, _mm512_castps_pd (b1)));
+}
+
+/* p[4l + q] = y[q] lane l, 64 floats, where keep has a bit. */
+static inline void
+inter4 (const vec y[4], float *p, __mmask64 keep)
+{
+  __m512 w[4];
+
+  inter4_lanes (y, w);
   for (int k = 0; k < 4; k++)
     {
       const __mmask16 m = (__mmask16) (keep >> (16 * k));
@@ -272,21 +281,9 @@ inter4 (const vec y[4], float *p, __mmask64 keep)
 static inline void
 inter4_add (const vec y[4], float *p, __mmask64 keep)
 {
-  const __m512i lo = _mm512_set_epi32 (23, 7, 22, 6, 21, 5, 20, 4,
-                                       19, 3, 18, 2, 17, 1, 16, 0);
-  const __m512i hi = _mm512_set_epi32 (31, 15, 30, 14, 29, 13, 28, 12,
-                                       27, 11, 26, 10, 25, 9, 24, 8);
-  const __m512i lo64 = _mm512_set_epi64 (11, 3, 10, 2, 9, 1, 8, 0);
-  const __m512i hi64 = _mm512_set_epi64 (15, 7, 14, 6, 13, 5, 12, 4);
-  const __m512 a0 = _mm512_permutex2var_ps (y[0], lo, y[1]);
-  const __m512 a1 = _mm512_permutex2var_ps (y[0], hi, y[1]);
-  const __m512 b0 = _mm512_permutex2var_ps (y[2], lo, y[3]);
-  const __m512 b1 = _mm512_permutex2var_ps (y[2], hi, y[3]);
   __m512 w[4];
-  w[0] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a0), lo64, _mm512_castps_pd (b0)));
-  w[1] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a0), hi64, _mm512_castps_pd (b0)));
-  w[2] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a1), lo64, _mm512_castps_pd (b1)));
-  w[3] = _mm512_castpd_ps (_mm512_permutex2var_pd (_mm512_castps_pd (a1), hi64, _mm512_castps_pd (b1)));
+
+  inter4_lanes (y, w);
   for (int k = 0; k < 4; k++)
     {
       const __mmask16 m = (__mmask16) (keep >> (16 * k));
