@@ -1010,6 +1010,32 @@ bwd_out_task (gpointer data, int task, int thread)
                     g->w, g->tw, j->ty0, j->ty1);
 }
 
+/* Few blocks: one block at a time, each phase (input transform of
+ * @in_rows channels, the XI GEMMs, output transform of @out_rows channels)
+ * split across the pool, in one shared workspace. */
+static void
+run_blocks_shared (Job *j, int in_rows, SwagPoolFunc in_task,
+                   SwagPoolFunc gemm_task, int out_rows, SwagPoolFunc out_task)
+{
+  const Geom *g = &j->g;
+  float      *own;
+
+  j->shared = aligned_work (j->pool, 0, geom_v_floats (g) + geom_m_floats (g),
+                            &own);
+  for (int b = 0; b < g->n_blocks; b++)
+    {
+      block_rows (g, b, &j->ty0, &j->ty1);
+      zero_pad_columns (j->shared, (gsize) XI * in_rows,
+                        (j->ty1 - j->ty0) * g->tw, g->ntpad);
+      swag_pool_run (j->pool, (in_rows + CHANNEL_CHUNK - 1) / CHANNEL_CHUNK,
+                     in_task, j);
+      swag_pool_run (j->pool, XI, gemm_task, j);
+      swag_pool_run (j->pool, (out_rows + CHANNEL_CHUNK - 1) / CHANNEL_CHUNK,
+                     out_task, j);
+    }
+  g_free (own);
+}
+
 void
 swag_winograd_forward (SwagCtx            *ctx,
                        const SwagConvDesc *cv,
@@ -1035,24 +1061,8 @@ swag_winograd_forward (SwagCtx            *ctx,
       swag_pool_run (j.pool, j.g.n_blocks, forward_block_task, &j);
       return;
     }
-  {
-    float *own;
-    const Geom *g = &j.g;
-    j.shared = aligned_work (j.pool, 0, geom_v_floats (g) + geom_m_floats (g),
-                             &own);
-    for (int b = 0; b < g->n_blocks; b++)
-      {
-        block_rows (g, b, &j.ty0, &j.ty1);
-        zero_pad_columns (j.shared, (gsize) XI * g->c,
-                          (j.ty1 - j.ty0) * g->tw, g->ntpad);
-        swag_pool_run (j.pool, (g->c + CHANNEL_CHUNK - 1) / CHANNEL_CHUNK,
-                       fwd_in_task, &j);
-        swag_pool_run (j.pool, XI, fwd_gemm_task, &j);
-        swag_pool_run (j.pool, (g->o + CHANNEL_CHUNK - 1) / CHANNEL_CHUNK,
-                       fwd_out_task, &j);
-      }
-    g_free (own);
-  }
+  run_blocks_shared (&j, j.g.c, fwd_in_task, fwd_gemm_task, j.g.o,
+                     fwd_out_task);
 }
 
 void
@@ -1084,22 +1094,6 @@ swag_winograd_backward (SwagCtx            *ctx,
                        backward_block_task, &j);
       return;
     }
-  {
-    float *own;
-    const Geom *g = &j.g;
-    j.shared = aligned_work (j.pool, 0, geom_v_floats (g) + geom_m_floats (g),
-                             &own);
-    for (int b = 0; b < g->n_blocks; b++)
-      {
-        block_rows (g, b, &j.ty0, &j.ty1);
-        zero_pad_columns (j.shared, (gsize) XI * g->opad,
-                          (j.ty1 - j.ty0) * g->tw, g->ntpad);
-        swag_pool_run (j.pool, (g->opad + CHANNEL_CHUNK - 1) / CHANNEL_CHUNK,
-                       bwd_in_task, &j);
-        swag_pool_run (j.pool, XI, bwd_gemm_task, &j);
-        swag_pool_run (j.pool, (g->c + CHANNEL_CHUNK - 1) / CHANNEL_CHUNK,
-                       bwd_out_task, &j);
-      }
-    g_free (own);
-  }
+  run_blocks_shared (&j, j.g.opad, bwd_in_task, bwd_gemm_task, j.g.c,
+                     bwd_out_task);
 }
