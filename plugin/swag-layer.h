@@ -15,7 +15,10 @@ G_BEGIN_DECLS
 #define SWAG_PLUGIN_PARASITE "swag-style-settings"
 
 /* The pixels of @drawable as (height, width, 4) R'G'B'A float, whatever its
- * precision, transfer curve and type (babl converts; gray becomes R=G=B). */
+ * precision, transfer curve and type (gray becomes R=G=B). Layers in GIMP's
+ * sRGB space are converted with fixed arithmetic, so the same layer always
+ * gives the same values (an 8-bit one k / 255, as the command line reads
+ * PNGs); others through babl. */
 SwagImage *swag_plugin_read_drawable (GimpDrawable *drawable,
                                       GError      **error);
 
