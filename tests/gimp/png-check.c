@@ -8,6 +8,7 @@
  *                                           at least FRACTION of the rect's
  *                                           pixels differ by more than 8/255
  *                                           in some colour channel
+ *   png-check exact   A B                   equal colour and alpha, to the bit
  *   png-check alpha   A B                   equal alpha (within 1/255)
  *   png-check gray    A                     R = G = B (within 1/255)
  *   png-check close   A B MEAN              mean absolute colour difference
@@ -145,10 +146,10 @@ max_diff (const guchar *p, const guchar *q, int first, int last)
 }
 
 /* Pixels of A and B that are (inside == TRUE) in or (FALSE) outside @r
- * must agree on channels [first, last). */
+ * must agree on channels [first, last) within @tolerance. */
 static int
 check_equal (const Png *a, const Png *b, const Rect *r, gboolean inside,
-             int first, int last, const char *what)
+             int first, int last, int tolerance, const char *what)
 {
   long bad = 0;
   int  fx = -1, fy = -1, worst = 0;
@@ -161,7 +162,7 @@ check_equal (const Png *a, const Png *b, const Rect *r, gboolean inside,
         if (in_rect (r, x, y) != inside)
           continue;
         d = max_diff (png_pixel (a, x, y), png_pixel (b, x, y), first, last);
-        if (d > SAME_TOLERANCE)
+        if (d > tolerance)
           {
             if (bad++ == 0)
               fx = x, fy = y;
@@ -213,7 +214,23 @@ main (int argc, char **argv)
       what = g_strdup_printf ("%s and %s equal %s %d,%d %dx%d",
                               argv[2], argv[3], inside ? "in" : "outside",
                               r.x, r.y, r.width, r.height);
-      status = check_equal (&a, &b, &r, inside, 0, 4, what);
+      status = check_equal (&a, &b, &r, inside, 0, 4, SAME_TOLERANCE, what);
+      g_free (what);
+      return status;
+    }
+
+  if (strcmp (cmd, "exact") == 0 && argc == 4)
+    {
+      Rect r;
+      char *what;
+      int   status;
+
+      png_load (&a, argv[2]);
+      png_load (&b, argv[3]);
+      require_same_size (&a, &b);
+      r = parse_rect (NULL, &a);
+      what = g_strdup_printf ("%s and %s are equal to the bit", argv[2], argv[3]);
+      status = check_equal (&a, &b, &r, TRUE, 0, 4, 0, what);
       g_free (what);
       return status;
     }
@@ -229,7 +246,7 @@ main (int argc, char **argv)
       require_same_size (&a, &b);
       r = parse_rect (NULL, &a);
       what = g_strdup_printf ("%s and %s have equal alpha", argv[2], argv[3]);
-      status = check_equal (&a, &b, &r, TRUE, 3, 4, what);
+      status = check_equal (&a, &b, &r, TRUE, 3, 4, SAME_TOLERANCE, what);
       g_free (what);
       return status;
     }

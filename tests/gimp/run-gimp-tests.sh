@@ -131,7 +131,8 @@ copy_source () {
   (cd "$src" && tar "$@" -cf - .) | tar -C "$dst" -xf -
 }
 
-# Builds and installs the plug-in; sets plugdir to its installed folder.
+# Builds and installs the plug-in; sets plugdir to its installed folder and
+# cli to the installed swag-transfer (the cases compare the two).
 build_plugin () {
   if [ "$mode" = root ]; then
     copy_source
@@ -146,17 +147,24 @@ build_plugin () {
     run ninja -C "$work/build"
     run meson install -C "$work/build" --quiet --no-rebuild
     plugdir=$work/stage/plug-ins/swag-style
+    cli=$work/stage/bin/swag-transfer
   else
     rm -rf "$work/stage"
     meson install -C "$build" --quiet --no-rebuild --destdir "$work/stage"
-    installed=$(meson introspect --installed "$build" | python3 -c '
+    installed () {
+      meson introspect --installed "$build" | python3 -c '
 import json, sys
 for built, path in json.load(sys.stdin).items():
-    if built.endswith("/plugin/swag-style"):
-        print(path)')
+    if built.endswith(sys.argv[1]):
+        print(path)' "$1"
+    }
+    installed=$(installed /plugin/swag-style)
     [ -n "$installed" ] || fail "the build folder has no plug-in (is GIMP 3 found?)"
     plugdir=$work/stage$(dirname "$installed")
+    cli=$work/stage$(installed /cli/swag-transfer)
   fi
+  [ -x "$(hostpath "$cli")" ] ||
+    fail "swag-transfer was not installed at $cli"
   [ -x "$(hostpath "$plugdir/swag-style")" ] ||
     fail "the plug-in was not installed at $plugdir/swag-style"
 }
@@ -245,7 +253,8 @@ run_case () {
     # shellcheck disable=SC2016 # expanded by the inner shell
     # expect WHAT CMD...: for checks other than png-check; a plain
     # "CMD && echo ok" line would not stop a set -e shell when CMD fails.
-    run PNG_CHECK_DIR="$work" SWAG_SANITIZE="$sanitize" sh -euc \
+    run PNG_CHECK_DIR="$work" SWAG_SANITIZE="$sanitize" SWAG_CLI="$cli" \
+        SWAG_INPUTS="$work/inputs" sh -euc \
       'expect () { what=$1; shift
                    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; exit 1; fi; }
        cd "$1" && PATH="$PNG_CHECK_DIR:$PATH" && . "$2"' \
