@@ -162,7 +162,7 @@ component (const guint8 *p,
 }
 
 /* The sRGB transfer curve (IEC 61966-2-1), odd-extended to negative values
- * as babl does; NaN stays NaN for the engine to refuse. */
+ * as babl does; NaN stays NaN (the engine reads it as 0). */
 static double
 srgb_encode (double v)
 {
@@ -198,7 +198,7 @@ read_fixed (GeglBuffer   *buffer,
         {
           const guint8 *p = band + i * bpp;
           float        *q = image->data + ((gsize) y0 * width + i) * 4;
-          double        v[3];
+          double        v[3] = { 0.0, 0.0, 0.0 };
 
           for (int c = 0; c < layout->n_colour; c++)
             {
