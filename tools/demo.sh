@@ -33,14 +33,23 @@ start=$(date +%s)
 
 if have_gimp3; then
   profile=${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0}
-  meson configure build-demo -Dplugin=enabled -Dplugin-dir="$profile/plug-ins"
+  # The user's own folders: the plug-in into the profile, swag-transfer and
+  # the catalogs under ~/.local, so that no root is needed.
+  meson configure build-demo -Dplugin=enabled -Dplugin-dir="$profile/plug-ins" \
+    --prefix="$HOME/.local"
   meson install -C build-demo --quiet
   echo "demo: installed the plug-in into $profile/plug-ins/swag-style"
   echo "demo: stylising data/samples/chelsea.png through GIMP 3 (a few minutes)..."
+  # One -b: each -b runs in a fresh interpreter. GIMP exits 0 even when the
+  # batch fails, so the result file says whether it worked.
+  rm -f out/chelsea-swag.png
   timeout 3600 gimp-console-3.0 -i --quit \
     --batch-interpreter plug-in-script-fu-eval \
-    -b "(define swag-top \"$top\")" \
-    -b "(load \"$top/tools/demo.scm\")"
+    -b "(begin (define swag-top \"$top\") (load \"$top/tools/demo.scm\"))"
+  if [ ! -s out/chelsea-swag.png ]; then
+    echo "demo: GIMP did not write out/chelsea-swag.png (its messages are above)" >&2
+    exit 1
+  fi
 else
   echo "demo: GIMP 3 is not installed here, so the plug-in cannot run;"
   echo "demo: swag-transfer (the same engine) makes the picture instead."

@@ -2,11 +2,11 @@
 ; through the SWAG Style Transfer plug-in, in GIMP 3's batch mode.
 ;
 ;   gimp-console-3.0 -i --quit --batch-interpreter plug-in-script-fu-eval \
-;     -b '(load "docs/examples/swag-batch.scm")' \
-;     -b '(swag-batch "/photos/*.jpg" "/paintings/scream.jpg" "/photos/styled")'
+;     -b '(begin (load "docs/examples/swag-batch.scm")
+;                (swag-batch "/photos/*.jpg" "/paintings/scream.jpg" "/photos/styled"))'
 ;
 ; writes /photos/styled/NAME-swag.png for each /photos/NAME.jpg (the output
-; folder must exist). Settings are the plug-in's defaults; add named
+; folder must exist). One -b: each -b runs in a fresh interpreter. Settings are the plug-in's defaults; add named
 ; arguments to the call below (#:iterations 500, #:style-strength 20.0, ...).
 ; GPL-3.0-or-later.
 
