@@ -2,7 +2,8 @@
 # Runs GIMP 3 test cases of the swag-style plug-in in a real GIMP 3.
 #
 #   run-gimp-tests.sh --setup       make the environment and build only
-#   run-gimp-tests.sh CASE...       run tests/gimp/cases/CASE.scm (+ .check)
+#   run-gimp-tests.sh CASE...       run tests/gimp/cases/CASE.scm, or the
+#                                   shell script CASE.sh (+ CASE.check)
 #
 # Where the host has GIMP 3 (gimp-console-3.0 and gimp-3.0 >= 3.0), the
 # cases run on the host with the plug-in of SWAG_BUILD_DIR. Otherwise they
@@ -10,9 +11,9 @@
 # into it, built there with the plug-in, and installed into a staging
 # folder. Each case gets a throwaway GIMP profile with the plug-in in its
 # plug-ins folder, runs in gimp-console (or, for gui-* cases, in GIMP under
-# Xvfb), and passes when GIMP exits 0 after the case's last line
-# (swag-done) and every line of CASE.check, if any, passes (png-check on
-# the exported PNGs).
+# Xvfb; a CASE.sh runs GIMP itself), and passes when GIMP exits 0 after the
+# case's last line (swag-done, or SWAG-CASE-OK from CASE.sh) and every line
+# of CASE.check, if any, passes (png-check on the exported PNGs).
 #
 # Environment: SWAG_BUILD_DIR (required), SWAG_SOURCE_DIR, SWAG_SANITIZE
 # (the build's b_sanitize, used for the build in the root), ASAN_OPTIONS,
@@ -204,6 +205,14 @@ run_console () {
                  (load \"$tsrc/lib.scm\") (load \"$tsrc/cases/$name.scm\"))"
 }
 
+# A case that is a shell script (cases/NAME.sh INPUTS OUT TOP): it runs
+# GIMP itself, as a user's command line does.
+run_command () {
+  name=$1 dir=$2
+  run GIMP3_DIRECTORY="$dir/profile" \
+    timeout 840 sh "$tsrc/cases/$name.sh" "$work/inputs" "$dir/out" "$tsrc/../.."
+}
+
 run_gui () {
   name=$1 dir=$2
   run GIMP3_DIRECTORY="$dir/profile" \
@@ -213,7 +222,8 @@ run_gui () {
 
 run_case () {
   name=$1
-  [ -f "$here/cases/$name.scm" ] || fail "no such case: $name"
+  [ -f "$here/cases/$name.scm" ] || [ -f "$here/cases/$name.sh" ] ||
+    fail "no such case: $name"
   dir=$work/cases/$name
   hdir=$(hostpath "$dir")
   rm -rf "$hdir"
@@ -224,7 +234,11 @@ run_case () {
   status=0
   case $name in
     gui-*) run_gui "$name" "$dir" > "$hdir/log" 2>&1 || status=$? ;;
-    *)     run_console "$name" "$dir" > "$hdir/log" 2>&1 || status=$? ;;
+    *)     if [ -f "$here/cases/$name.sh" ]; then
+             run_command "$name" "$dir" > "$hdir/log" 2>&1 || status=$?
+           else
+             run_console "$name" "$dir" > "$hdir/log" 2>&1 || status=$?
+           fi ;;
   esac
   cat "$hdir/log"
   echo "case $name: GIMP ran $(( $(seconds) - start )) s, exit status $status"
