@@ -219,10 +219,32 @@ test_memory_plan (void)
 
 /* Directional derivative of the whole objective against central
  * differences, for every backbone, at a small odd size. */
+/* An alpha of 0 on the left quarter, a ramp up to 1 over the next
+ * quarter, 1 on the right half; @flip mirrors it. */
+static float *
+alpha_ramp (int h, int w, gboolean flip)
+{
+  float *m = g_new (float, (gsize) h * w);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const int   xx = flip ? w - 1 - x : x;
+        const float t = (float) (xx - w / 4) / (float) (w / 4);
+        m[(gsize) y * w + x] = CLAMP (t, 0.0f, 1.0f);
+      }
+  return m;
+}
+
+/* data: the backbone, plus MASKED when the content and style carry alpha
+ * (the alpha-weighted Gram and MSE and their backward). */
+#define MASKED 0x100
+
 static void
 test_gradient (gconstpointer data)
 {
-  SwagBackbone backbone = GPOINTER_TO_INT (data);
+  SwagBackbone backbone = GPOINTER_TO_INT (data) & ~MASKED;
+  gboolean     masked = (GPOINTER_TO_INT (data) & MASKED) != 0;
   SwagNet     *net = random_net (backbone, SWAG_POOLING_AVG, 3);
   SwagParams   p;
   const int    w = 37, h = 29;
@@ -230,7 +252,9 @@ test_gradient (gconstpointer data)
   float       *content = g_new (float, n), *style = g_new (float, n);
   float       *x = g_new (float, n), *d = g_new (float, n);
   float       *grad = g_new (float, n), *xp = g_new (float, n);
-  SwagPlanar   cp = { content, NULL, h, w }, sp = { style, NULL, h, w };
+  float       *cmask = masked ? alpha_ramp (h, w, FALSE) : NULL;
+  float       *smask = masked ? alpha_ramp (h, w, TRUE) : NULL;
+  SwagPlanar   cp = { content, cmask, h, w }, sp = { style, smask, h, w };
   SwagObjective *obj;
   GError      *error = NULL;
   double       f0, fp, fm, dd = 0, eps = 1e-4;
@@ -272,7 +296,73 @@ test_gradient (gconstpointer data)
   swag_objective_free (obj);
   swag_net_free (net);
   g_free (content); g_free (style); g_free (x); g_free (d); g_free (grad);
-  g_free (xp);
+  g_free (xp); g_free (cmask); g_free (smask);
+}
+
+/* Transparent pixels do not steer the optimisation: with the only taps at
+ * relu1_1 (a 3x3 reach) and no TV, the pixels of the content's alpha-0
+ * area more than one pixel from any visible one get a zero gradient, and
+ * changing them changes no term. */
+static void
+test_transparent (void)
+{
+  SwagNet       *net = random_net (SWAG_BACKBONE_VGG19, SWAG_POOLING_AVG, 3);
+  SwagParams     p;
+  const int      w = 40, h = 24;
+  const gsize    hw = (gsize) w * h, n = 3 * hw;
+  float         *content = g_new (float, n), *style = g_new (float, n);
+  float         *x = g_new (float, n), *grad = g_new (float, n);
+  float         *mask = alpha_ramp (h, w, FALSE);
+  SwagPlanar     cp = { content, mask, h, w }, sp = { style, NULL, h, w };
+  SwagObjective *obj;
+  SwagLayerLoss  t0[1], t1[1];
+  GError        *error = NULL;
+  double         f0, f1, hidden = 0, shown = 0;
+  int            n_hidden = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      content[i] = (float) swag_rng_uniform (5, 1, i);
+      style[i] = (float) swag_rng_uniform (5, 2, i);
+      x[i] = (float) swag_rng_uniform (5, 3, i);
+    }
+  swag_params_init_defaults (&p);
+  p.style_layers = "relu1_1";
+  p.content_layers = "relu1_1";
+  p.tv_weight = 0;
+  obj = swag_objective_new (net, &p, &cp, &sp, NULL, 1, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (swag_objective_n_taps (obj), ==, 1);
+
+  g_assert_true (swag_objective_eval (obj, x, &f0, t0, grad, NULL, NULL, &error));
+  for (int y = 0; y < h; y++)
+    for (int xx = 0; xx < w; xx++)
+      for (int c = 0; c < 3; c++)
+        {
+          const gsize i = c * hw + (gsize) y * w + xx;
+          /* alpha is 0 for xx <= w/4, so xx < w/4 - 1 is out of reach */
+          if (xx < w / 4 - 1)
+            {
+              hidden = MAX (hidden, fabs (grad[i]));
+              n_hidden++;
+              x[i] = 1.0f - x[i];
+            }
+          else
+            shown = MAX (shown, fabs (grad[i]));
+        }
+  g_assert_cmpint (n_hidden, >, 0);
+  g_test_message ("largest gradient: hidden %g, visible %g", hidden, shown);
+  g_assert_cmpfloat (hidden, ==, 0.0);
+  g_assert_cmpfloat (shown, >, 0.0);
+
+  g_assert_true (swag_objective_eval (obj, x, &f1, t1, NULL, NULL, NULL, &error));
+  g_assert_cmpfloat (f1, ==, f0);
+  g_assert_cmpfloat (t1[0].content, ==, t0[0].content);
+  g_assert_cmpfloat (t1[0].style, ==, t0[0].style);
+
+  swag_objective_free (obj);
+  swag_net_free (net);
+  g_free (content); g_free (style); g_free (x); g_free (grad); g_free (mask);
 }
 
 typedef struct
@@ -433,7 +523,11 @@ main (int argc, char **argv)
       path = g_strdup_printf ("/net/eval/gradient/%s", names[b]);
       g_test_add_data_func (path, GINT_TO_POINTER (b), test_gradient);
       g_free (path);
+      path = g_strdup_printf ("/net/eval/gradient-alpha/%s", names[b]);
+      g_test_add_data_func (path, GINT_TO_POINTER (b | MASKED), test_gradient);
+      g_free (path);
     }
+  g_test_add_func ("/net/eval/transparent", test_transparent);
   g_test_add_func ("/net/eval/cancel", test_cancel);
   g_test_add_data_func ("/net/weights/roundtrip/vgg19",
                         GINT_TO_POINTER (SWAG_BACKBONE_VGG19), test_load_roundtrip);

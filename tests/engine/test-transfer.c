@@ -171,6 +171,38 @@ test_deterministic (void)
   swag_image_free (style);
 }
 
+/* Two threads give the image one thread gives, to the bit: tasks are split
+ * by size only and partial sums are added in a fixed order, whichever
+ * thread runs them (the README promises this). 96 px with every default
+ * tap, so that the GEMMs, Winograd and the Gram split into several tasks. */
+static void
+test_threads (void)
+{
+  SwagParams p;
+  SwagImage *content = picture (96, 80, 7, TRUE), *style = picture (72, 96, 8, FALSE);
+  SwagImage *one, *two;
+  Watch      w = { 0 };
+
+  swag_params_init_defaults (&p);
+  p.size = 96;
+  p.scales = 2;
+  p.iterations = 8;
+  w.cancel_at_eval = -1;
+  swag_set_threads (1);
+  one = run (&p, content, style, &w, NULL, NULL);
+  swag_set_threads (2);
+  g_assert_cmpint (swag_get_threads (), ==, 2);
+  two = run (&p, content, style, &w, NULL, NULL);
+  swag_set_threads (1);
+  g_assert_nonnull (one);
+  g_assert_nonnull (two);
+  g_assert_cmpint (memcmp (one->data, two->data, (gsize) 96 * 80 * 4 * sizeof (float)), ==, 0);
+  swag_image_free (one);
+  swag_image_free (two);
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
 static void
 test_cancel (void)
 {
@@ -310,6 +342,7 @@ main (int argc, char **argv)
   swag_set_threads (1);
   g_test_add_func ("/transfer/runs", test_runs);
   g_test_add_func ("/transfer/deterministic", test_deterministic);
+  g_test_add_func ("/transfer/threads", test_threads);
   g_test_add_func ("/transfer/cancel", test_cancel);
   g_test_add_func ("/transfer/preserve-colours", test_preserve_colours);
   g_test_add_func ("/transfer/refusals", test_refusals);
