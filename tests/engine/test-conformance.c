@@ -4,14 +4,16 @@
  * temperatures, the diagnostics of the content and style images, and sampled
  * gradients with respect to the image, for every network and smoothing mode.
  *
- * Tolerances (the issue's): relative 1e-4 on loss terms and diagnostics
- * (1e-3 for the softmax modes), relative L2 1e-3 over the sampled gradient
- * entries -- or, where larger, 1.5 times the reference's own kink
- * sensitivity: how far the float64 gradient moves when x moves by 1e-6 (the
- * largest of 8 random moves, grad_spread_*). With
- * millions of ReLUs, some sit within float32 rounding of their kink at any
- * input; a float32 engine (PyTorch's included) flips a few of them, and the
- * exact gradient jumps there. GPL-3.0-or-later. */
+ * Tolerances: relative 1e-4 on loss terms and diagnostics (1e-3 for the
+ * softmax modes), as the issue asks. On the sampled gradient entries the
+ * issue asks for relative L2 1e-3; this test allows that or, where larger,
+ * 1.5 times the reference's own kink sensitivity: how far the float64
+ * gradient moves when x moves by 1e-6 (the largest of 8 random moves,
+ * grad_spread_*; up to 1.9e-2 in these cases, so the bound reaches about
+ * 2.8e-2). With millions of ReLUs, some sit within float32 rounding of their
+ * kink at any input; a float32 engine (PyTorch's included) flips a few of
+ * them, and the exact gradient jumps there (tests/reference/README.md).
+ * GPL-3.0-or-later. */
 #include "swag-net.h"
 #include "swag-objective.h"
 #include "swag-test-util.h"
