@@ -596,6 +596,17 @@ check_image (const SwagImage *im, const char *what, int min_side,
   return TRUE;
 }
 
+/* Every alpha 0 or below, or not a number (as swag_image_to_planar reads
+ * it). */
+static gboolean
+fully_transparent (const SwagImage *im)
+{
+  for (gsize i = 0; i < (gsize) im->width * im->height; i++)
+    if (im->data[4 * i + 3] > 0.0f)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 fill_noise (float *x, gsize n_per_channel, const SwagParams *params,
             const float *style, gsize style_n)
@@ -641,6 +652,8 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
   Scale        scales[8];
   int          n_scales, min_side, carry = 0;
   float       *content_full = NULL, *content_full_mask = NULL, *x = NULL;
+  const SwagImage **ordered = NULL;   /* the styles, lead first */
+  double      *ordered_blend = NULL;
   SwagImage   *result = NULL;
   int          xw = 0, xh = 0;
   gboolean     ok = TRUE;
@@ -685,6 +698,18 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
       g_free (what);
       if (!ok_k)
         return NULL;
+      /* Here, with the user's numbering (the objective sees the styles
+       * reordered, lead first). */
+      if (fully_transparent (styles[k]))
+        {
+          if (n_styles > 1)
+            g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                         _("Style image %d is fully transparent"), k + 1);
+          else
+            g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                         _("The style image is fully transparent"));
+          return NULL;
+        }
     }
 
   if (!swag_transfer_estimate (params, content->width, content->height,
@@ -716,6 +741,35 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
   if (!swag_image_to_planar (content, content->width, content->height,
                              &content_full, &content_full_mask, error))
     return NULL;
+
+  /* The lead style, the one with the largest blend weight (the first of
+   * equals), goes first: the content terms' normalisation, histogram
+   * matching, style noise and auto temperatures take the first style, and a
+   * style whose weight is 0 must take no part (weights 0 and 1 give the
+   * second style's image). */
+  if (style_blend)
+    {
+      int lead = 0;
+
+      for (int k = 1; k < n_styles; k++)
+        if (style_blend[k] > style_blend[lead])
+          lead = k;
+      if (lead > 0)
+        {
+          ordered = g_new (const SwagImage *, n_styles);
+          ordered_blend = g_new (double, n_styles);
+          ordered[0] = styles[lead];
+          ordered_blend[0] = style_blend[lead];
+          for (int k = 0, j = 1; k < n_styles; k++)
+            if (k != lead)
+              {
+                ordered[j] = styles[k];
+                ordered_blend[j++] = style_blend[k];
+              }
+          styles = ordered;
+          style_blend = ordered_blend;
+        }
+    }
 
   for (int k = 0; ok && k < n_scales; k++)
     {
@@ -839,5 +893,7 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
   g_free (content_full);
   g_free (content_full_mask);
   g_free (x);
+  g_free (ordered);
+  g_free (ordered_blend);
   return result;
 }

@@ -403,6 +403,50 @@ test_cancel (void)
   g_free (x);
 }
 
+/* Only the layers up to the deepest tap are computed: a forward pass to
+ * VGG-19's relu1_1 or ResNet-50's conv0_0 runs exactly the nodes up to it,
+ * one to relu5_1 or conv4_2 runs every node up to that one. */
+static void
+test_deepest_tap (void)
+{
+  static const struct
+  {
+    SwagBackbone backbone;
+    const char  *shallow, *deep;
+  } nets[] = {
+    { SWAG_BACKBONE_VGG19, "relu1_1", "relu5_1" },
+    { SWAG_BACKBONE_RESNET50, "conv0_0", "conv4_2" },
+  };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (nets); k++)
+    {
+      SwagNet *net = random_net (nets[k].backbone, SWAG_POOLING_AVG, 1);
+      float   *x = g_new0 (float, 3 * 64 * 64);
+      int      calls[2];
+
+      for (int d = 0; d < 2; d++)
+        {
+          const char *name = d ? nets[k].deep : nets[k].shallow;
+          int         tap = swag_net_find_tap (net, name, NULL);
+          CancelCount c = { 0, G_MAXINT, 0 };
+          GError     *error = NULL;
+          SwagEval   *ev = swag_eval_new (net, 64, 64, &tap, 1, FALSE, 1, &error);
+
+          g_assert_no_error (error);
+          g_assert_true (swag_eval_forward (ev, x, count_layers, &c, &error));
+          g_assert_no_error (error);
+          g_test_message ("%s: tap node %d, %d nodes computed", name, tap,
+                          c.calls);
+          g_assert_cmpint (c.calls, ==, tap + 1);
+          calls[d] = c.calls;
+          swag_eval_free (ev);
+        }
+      g_assert_cmpint (calls[0], <, calls[1]);
+      swag_net_free (net);
+      g_free (x);
+    }
+}
+
 /* Random weights written as a torchvision state dict and loaded back give
  * bit-identical folded weights. */
 static void
@@ -529,6 +573,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/net/eval/transparent", test_transparent);
   g_test_add_func ("/net/eval/cancel", test_cancel);
+  g_test_add_func ("/net/eval/deepest-tap", test_deepest_tap);
   g_test_add_data_func ("/net/weights/roundtrip/vgg19",
                         GINT_TO_POINTER (SWAG_BACKBONE_VGG19), test_load_roundtrip);
   g_test_add_data_func ("/net/weights/roundtrip/resnet50",

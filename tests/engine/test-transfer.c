@@ -91,6 +91,69 @@ watch (const SwagProgress *p, gpointer data)
   return !w->cancelled;
 }
 
+/* A flat-ish picture of one colour (with a little texture). */
+static SwagImage *
+tinted (int w, int h, float r, float g, float b, guint64 seed)
+{
+  SwagImage *im = swag_image_new (w, h, NULL);
+
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    {
+      const float t = 0.1f * (float) swag_rng_uniform (seed, 1, i);
+      im->data[4 * i + 0] = r + t;
+      im->data[4 * i + 1] = g + t;
+      im->data[4 * i + 2] = b + t;
+      im->data[4 * i + 3] = 1.0f;
+    }
+  return im;
+}
+
+/* Mean of each colour channel. */
+static void
+mean_rgb (const SwagImage *im, double mean[3])
+{
+  const gsize n = (gsize) im->width * im->height;
+
+  mean[0] = mean[1] = mean[2] = 0;
+  for (gsize i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++)
+      mean[c] += im->data[4 * i + c] / (double) n;
+}
+
+static double
+rgb_distance (const double a[3], const double b[3])
+{
+  return sqrt ((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1])
+               + (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+static SwagImage *
+run_styles (const SwagParams *p, SwagImage *content,
+            const SwagImage *const *styles, const double *blend, int n)
+{
+  GError    *error = NULL;
+  SwagNet   *net = swag_net_new (p, &error);
+  SwagImage *out;
+  Watch      w = { 0 };
+
+  g_assert_no_error (error);
+  w.cancel_at_eval = -1;
+  out = swag_transfer_run (net, content, styles, blend, n, p, watch, &w, NULL,
+                           &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (out);
+  swag_net_free (net);
+  return out;
+}
+
+static gboolean
+same_pixels (const SwagImage *a, const SwagImage *b)
+{
+  return a->width == b->width && a->height == b->height &&
+         memcmp (a->data, b->data,
+                 (gsize) a->width * a->height * 4 * sizeof (float)) == 0;
+}
+
 static SwagImage *
 run (const SwagParams *p, SwagImage *content, SwagImage *style, Watch *w,
      SwagImage **partial, GError **error)
@@ -116,10 +179,15 @@ test_runs (void)
   SwagImage *out;
 
   small_params (&p);
+  p.preview_every = 3;
   w.cancel_at_eval = -1;
   out = run (&p, content, style, &w, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (out);
+  /* a preview image every 3 evaluations */
+  g_test_message ("%d previews in %d evaluations", w.previews, w.evals);
+  g_assert_cmpint (w.previews, >=, p.iterations / 3 - 1);
+  g_assert_cmpint (w.previews, <=, p.iterations / 3 + 1);
   g_assert_cmpint (out->width, ==, 64);
   g_assert_cmpint (out->height, ==, 48);
   /* every evaluation reported once, numbered from 0 over all scales */
@@ -201,6 +269,154 @@ test_threads (void)
   swag_image_free (two);
   swag_image_free (content);
   swag_image_free (style);
+}
+
+/* Blend weights (1, 0) give the first style's image, (0, 1) the second's,
+ * to the bit: the weight that is 0 takes no part. */
+static void
+test_blend (void)
+{
+  SwagParams p;
+  SwagImage *content = picture (48, 40, 11, FALSE);
+  SwagImage *a = picture (40, 40, 12, FALSE), *b = picture (56, 36, 13, FALSE);
+  const SwagImage *both[2] = { a, b }, *only_a[1] = { a }, *only_b[1] = { b };
+  const double first[2] = { 1, 0 }, second[2] = { 0, 1 }, half[2] = { 0.5, 0.5 };
+  SwagImage *ra, *rb, *r10, *r01, *rh;
+
+  small_params (&p);
+  ra = run_styles (&p, content, only_a, NULL, 1);
+  rb = run_styles (&p, content, only_b, NULL, 1);
+  r10 = run_styles (&p, content, both, first, 2);
+  r01 = run_styles (&p, content, both, second, 2);
+  rh = run_styles (&p, content, both, half, 2);
+  g_assert_true (same_pixels (r10, ra));
+  g_assert_true (same_pixels (r01, rb));
+  /* an even blend is neither */
+  g_assert_false (same_pixels (rh, ra));
+  g_assert_false (same_pixels (rh, rb));
+  /* a fully transparent second style is named as the user numbers it,
+   * though it leads the blend */
+  {
+    SwagImage *clear = picture (40, 40, 14, FALSE);
+    const SwagImage *with_clear[2] = { a, clear };
+    SwagNet   *net = swag_net_new (&p, NULL);
+    GError    *error = NULL;
+    Watch      w = { 0 };
+
+    for (gsize i = 0; i < (gsize) 40 * 40; i++)
+      clear->data[4 * i + 3] = 0.0f;
+    w.cancel_at_eval = -1;
+    g_assert_null (swag_transfer_run (net, content, with_clear, second, 2, &p,
+                                      watch, &w, NULL, &error));
+    g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
+    g_assert_cmpstr (error->message, ==, "Style image 2 is fully transparent");
+    g_clear_error (&error);
+    swag_net_free (net);
+    swag_image_free (clear);
+  }
+  swag_image_free (ra); swag_image_free (rb); swag_image_free (r10);
+  swag_image_free (r01); swag_image_free (rh);
+  swag_image_free (content); swag_image_free (a); swag_image_free (b);
+}
+
+/* The colour options do what they say on a red photograph and a blue
+ * painting, after a few evaluations: matching the histogram first, or
+ * starting from noise with the style's colours, lands far nearer the
+ * painting's mean colour than the plain run from the photograph or from
+ * plain noise. */
+static void
+test_colour_options (void)
+{
+  SwagParams p;
+  SwagImage *content = tinted (48, 40, 0.7f, 0.2f, 0.15f, 21);
+  SwagImage *style = tinted (48, 48, 0.1f, 0.25f, 0.75f, 22);
+  const SwagImage *styles[1] = { style };
+  SwagImage *plain, *matched, *noise, *style_noise;
+  double     ms[3], m[3], d_plain, d_matched, d_noise, d_style_noise;
+
+  small_params (&p);
+  p.iterations = 4;
+  p.scales = 1;
+  mean_rgb (style, ms);
+
+  plain = run_styles (&p, content, styles, NULL, 1);
+  p.match_histogram = TRUE;
+  matched = run_styles (&p, content, styles, NULL, 1);
+  p.match_histogram = FALSE;
+  p.init = SWAG_INIT_NOISE;
+  noise = run_styles (&p, content, styles, NULL, 1);
+  p.init = SWAG_INIT_STYLE_NOISE;
+  style_noise = run_styles (&p, content, styles, NULL, 1);
+
+  mean_rgb (plain, m);        d_plain = rgb_distance (m, ms);
+  mean_rgb (matched, m);      d_matched = rgb_distance (m, ms);
+  mean_rgb (noise, m);        d_noise = rgb_distance (m, ms);
+  mean_rgb (style_noise, m);  d_style_noise = rgb_distance (m, ms);
+  g_test_message ("distance to the painting's mean colour: plain %.3f, "
+                  "matched %.3f, noise %.3f, style noise %.3f", d_plain,
+                  d_matched, d_noise, d_style_noise);
+  g_assert_cmpfloat (d_matched, <, 0.25 * d_plain);
+  g_assert_cmpfloat (d_style_noise, <, 0.5 * d_noise);
+
+  swag_image_free (plain); swag_image_free (matched);
+  swag_image_free (noise); swag_image_free (style_noise);
+  swag_image_free (content); swag_image_free (style);
+}
+
+typedef struct
+{
+  SwagParams       params;
+  SwagImage       *content, *style, *out;
+} Job;
+
+static gpointer
+job_main (gpointer data)
+{
+  Job *job = data;
+  const SwagImage *styles[1] = { job->style };
+
+  job->out = run_styles (&job->params, job->content, styles, NULL, 1);
+  return NULL;
+}
+
+/* Two transfers at once (the dialog's preview and a full run, or two
+ * plug-in calls) share no mutable state: run together on two threads, each
+ * gives the image it gives alone. */
+static void
+test_concurrent (void)
+{
+  Job     jobs[2];
+  GThread *threads[2];
+
+  for (int k = 0; k < 2; k++)
+    {
+      small_params (&jobs[k].params);
+      jobs[k].params.backbone = k ? SWAG_BACKBONE_RESNET50 : SWAG_BACKBONE_VGG19;
+      if (k)
+        {
+          jobs[k].params.style_layers = "conv0_0,conv1_2";
+          jobs[k].params.content_layers = "conv1_2";
+        }
+      jobs[k].content = picture (48, 40, 31 + k, FALSE);
+      jobs[k].style = picture (40, 48, 33 + k, FALSE);
+    }
+  for (int k = 0; k < 2; k++)
+    threads[k] = g_thread_new ("transfer", job_main, &jobs[k]);
+  for (int k = 0; k < 2; k++)
+    g_thread_join (threads[k]);
+  for (int k = 0; k < 2; k++)
+    {
+      SwagImage *alone;
+      SwagImage *together = jobs[k].out;
+
+      job_main (&jobs[k]);
+      alone = jobs[k].out;
+      g_assert_true (same_pixels (together, alone));
+      swag_image_free (together);
+      swag_image_free (alone);
+      swag_image_free (jobs[k].content);
+      swag_image_free (jobs[k].style);
+    }
 }
 
 static void
@@ -343,6 +559,9 @@ main (int argc, char **argv)
   g_test_add_func ("/transfer/runs", test_runs);
   g_test_add_func ("/transfer/deterministic", test_deterministic);
   g_test_add_func ("/transfer/threads", test_threads);
+  g_test_add_func ("/transfer/concurrent", test_concurrent);
+  g_test_add_func ("/transfer/blend", test_blend);
+  g_test_add_func ("/transfer/colour-options", test_colour_options);
   g_test_add_func ("/transfer/cancel", test_cancel);
   g_test_add_func ("/transfer/preserve-colours", test_preserve_colours);
   g_test_add_func ("/transfer/refusals", test_refusals);
