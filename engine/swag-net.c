@@ -866,7 +866,7 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
     if (!ev->ctx.pool)
       {
         g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
-                     "Out of memory for the threads' workspace");
+                     _("Out of memory for the threads' workspace"));
         goto fail;
       }
   }

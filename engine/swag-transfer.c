@@ -458,9 +458,9 @@ swag_transfer_estimate (const SwagParams *params, int cw, int ch, int sw0,
     if (ceil (sw * up) * ceil (sh * up) >= 2147483648.0)
       {
         g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                     "The style image would be %.0f×%.0f pixels at this "
-                     "working size and style scale, more than the engine "
-                     "can take: lower the style scale or the working size",
+                     _("The style image would be %.0f×%.0f pixels at this "
+                       "working size and style scale, more than the engine "
+                       "can take: lower the style scale or the working size"),
                      ceil (sw * up), ceil (sh * up));
         swag_net_free (topo);
         return FALSE;
