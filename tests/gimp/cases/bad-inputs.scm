@@ -32,7 +32,8 @@
 (bad "a layer group as content" '("\"Group\"" "layer group")
      #:drawables (vector group) #:style-layer style #:iterations swag-iterations)
 (bad "a 1x1 style layer"
-     (list (string-append "Cannot stylise \"" (layer-name content) "\""))
+     (list (string-append "Cannot stylise \"" (layer-name content) "\"")
+           "The style image is 1" "pixels on each side")
      #:drawables (vector content) #:style-layer tiny #:iterations swag-iterations)
 (bad "iterations 0" '("out of range")
      #:drawables (vector content) #:style-layer style #:iterations 0)
@@ -85,6 +86,30 @@
              (image-layers indexed) indexed-layers)
 (check "an indexed image: the image is not dirty"
        (= (car (gimp-image-is-dirty indexed)) 0))
+
+; A run that would not fit in memory: a 16384x16384 layer at a working
+; size of 16384 is refused before any work (the layer's pixels are never
+; read), with the size that would fit.
+(define huge-img (car (gimp-image-new 16384 16384 RGB)))
+(define huge (car (gimp-layer-new huge-img "Huge" 16384 16384 RGB-IMAGE 100
+                                  LAYER-MODE-NORMAL)))
+(gimp-image-insert-layer huge-img huge 0 0)
+(gimp-image-clean-all huge-img)
+(expect-error "a run too large for the memory"
+              (lambda ()
+                (plug-in-swag-style-transfer #:run-mode RUN-NONINTERACTIVE
+                                             #:image huge-img
+                                             #:drawables (vector huge)
+                                             #:style-layer style
+                                             #:size 16384
+                                             #:scales 1))
+              '("Cannot stylise \"Huge\"" "Not enough memory"
+                "A working size of" "would fit"))
+(check-equal "a run too large: the layers are unchanged"
+             (image-layers huge-img) (list huge))
+(check "a run too large: the image is not dirty"
+       (= (car (gimp-image-is-dirty huge-img)) 0))
+(gimp-image-delete huge-img)
 
 (export-visible img "visible-after")
 (swag-done)
