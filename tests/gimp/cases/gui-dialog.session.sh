@@ -92,6 +92,10 @@ on_dialog () {
     mousemove 1365 767 || true
   sleep 1
   import -window "$1" "$out/advanced.png" || true
+  # The window's size on the Advanced page, the taller one (a capture
+  # would be cut at the screen's edge; xwininfo is not).
+  xwininfo -id "$1" | awk '/^ *Width:/ { w = $2 } /^ *Height:/ { h = $2 }
+                           END { print w, h }' > "$out/window-size.txt" || true
 
   # (gui-repeat-undo presses OK with Return, the default.)
   xdotool windowfocus --sync "$1" key alt+o
