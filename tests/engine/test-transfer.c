@@ -6,6 +6,7 @@
 #include "swag-rng.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A smooth test picture with an alpha pattern when @alpha. */
@@ -50,6 +51,7 @@ typedef struct
   double  min_total;
   int     iterations[256];
   int     previews;
+  char    message[256];             /* the last SWAG_PROGRESS_MESSAGE */
 } Watch;
 
 static gboolean
@@ -86,6 +88,8 @@ watch (const SwagProgress *p, gpointer data)
       break;
     case SWAG_PROGRESS_MESSAGE:
       w->messages++;
+      if (p->message)
+        g_strlcpy (w->message, p->message, sizeof w->message);
       break;
     }
   return !w->cancelled;
@@ -419,6 +423,43 @@ test_concurrent (void)
     }
 }
 
+/* A memory limit between what the run needs with 5 and with 100 L-BFGS
+ * pairs: the run goes ahead with fewer pairs and says so. */
+static void
+test_history_reduced (void)
+{
+  SwagParams   p;
+  SwagImage   *content = picture (64, 48, 41, FALSE), *style = picture (48, 48, 42, FALSE);
+  SwagEstimate full, few;
+  SwagImage   *out;
+  Watch        w = { 0 };
+  GError      *error = NULL;
+  int          from, to;
+
+  small_params (&p);
+  p.size = 64;
+  g_assert_true (swag_transfer_estimate (&p, 64, 48, 48, 48, &full, &error));
+  p.lbfgs_history = 5;
+  g_assert_true (swag_transfer_estimate (&p, 64, 48, 48, 48, &few, &error));
+  g_assert_cmpuint (few.peak_bytes, <, full.peak_bytes);
+  p.lbfgs_history = 100;
+  p.memory_limit = (few.peak_bytes + full.peak_bytes) / 2;
+  w.cancel_at_eval = -1;
+  out = run (&p, content, style, &w, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (out);
+  g_test_message ("limit %" G_GUINT64_FORMAT " bytes: \"%s\"", p.memory_limit,
+                  w.message);
+  g_assert_cmpint (sscanf (w.message, "L-BFGS history reduced from %d to %d",
+                           &from, &to), ==, 2);
+  g_assert_cmpint (from, ==, 100);
+  g_assert_cmpint (to, >=, 5);
+  g_assert_cmpint (to, <, 100);
+  swag_image_free (out);
+  swag_image_free (content);
+  swag_image_free (style);
+}
+
 static void
 test_cancel (void)
 {
@@ -562,6 +603,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transfer/concurrent", test_concurrent);
   g_test_add_func ("/transfer/blend", test_blend);
   g_test_add_func ("/transfer/colour-options", test_colour_options);
+  g_test_add_func ("/transfer/history-reduced", test_history_reduced);
   g_test_add_func ("/transfer/cancel", test_cancel);
   g_test_add_func ("/transfer/preserve-colours", test_preserve_colours);
   g_test_add_func ("/transfer/refusals", test_refusals);
