@@ -295,8 +295,8 @@ cli_image_load (const char *path, gboolean *has_alpha, GError **error)
         {
           /* k / 255 in double, then float: the reference data's values. */
           for (int c = 0; c < 3; c++)
-            dst[4 * x + c] = (float) (row[nc * x + c] / 255.0);
-          dst[4 * x + 3] = nc == 4 ? (float) (row[nc * x + 3] / 255.0) : 1.0f;
+            dst[4 * x + c] = swag_u8_to_float (row[nc * x + c]);
+          dst[4 * x + 3] = nc == 4 ? swag_u8_to_float (row[nc * x + 3]) : 1.0f;
         }
     }
   if (has_alpha)
@@ -308,17 +308,6 @@ out:
   g_free (data);
   g_free (shown);
   return im;
-}
-
-static guint8
-to_byte (float v)
-{
-  /* Written so that NaN lands on 0. */
-  if (!(v > 0.0f))
-    return 0;
-  if (v >= 1.0f)
-    return 255;
-  return (guint8) (v * 255.0f + 0.5f);
 }
 
 gboolean
@@ -354,7 +343,7 @@ cli_image_save (const SwagImage *image, gboolean alpha, const char *path,
       const float *src = image->data + (gsize) y * image->width * 4;
       for (int x = 0; x < image->width; x++)
         for (int c = 0; c < nc; c++)
-          row[nc * x + c] = to_byte (src[4 * x + c]);
+          row[nc * x + c] = swag_float_to_u8 (src[4 * x + c]);
     }
 
   if (format == CLI_FORMAT_JPEG)

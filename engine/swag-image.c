@@ -59,6 +59,23 @@ swag_image_free (SwagImage *image)
   g_free (image);
 }
 
+float
+swag_u8_to_float (guint8 k)
+{
+  return (float) (k / 255.0);
+}
+
+guint8
+swag_float_to_u8 (float v)
+{
+  /* Written so that NaN lands on 0. */
+  if (!(v > 0.0f))
+    return 0;
+  if (v >= 1.0f)
+    return 255;
+  return (guint8) (v * 255.0f + 0.5f);
+}
+
 /* ------------------------------------------------------------ resampling -- */
 
 /* Catmull-Rom-like cubic (a = -0.5), the kernel of PIL's BICUBIC. */

@@ -320,6 +320,17 @@ eval_for (const SwagNet *net, const Tap *taps, int n_taps, int h, int w,
   return ev;
 }
 
+void
+swag_style_transparent_error (GError **error, int k, int n_styles)
+{
+  if (n_styles > 1)
+    g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                 _("Style image %d is fully transparent"), k + 1);
+  else
+    g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                 _("The style image is fully transparent"));
+}
+
 /* Style targets: the blended masked Grams of the smoothed activations of
  * every style image, each at its own size. Auto temperatures come from the
  * first style image's activations. */
@@ -386,12 +397,7 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
                                   &mask_sum);
           if (mask && mask_sum <= 0)
             {
-              if (n_styles > 1)
-                g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                             _("Style image %d is fully transparent"), k + 1);
-              else
-                g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                             _("The style image is fully transparent"));
+              swag_style_transparent_error (error, k, n_styles);
               ok = FALSE;
             }
           else

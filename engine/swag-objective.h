@@ -40,6 +40,11 @@ SwagObjective *swag_objective_new (const SwagNet      *net,
                                    GError            **error);
 void           swag_objective_free (SwagObjective *obj);
 
+/* Sets @error to say that style @k (from 0) of @n_styles is fully
+ * transparent, numbered as the user gave them. */
+void           swag_style_transparent_error (GError **error, int k,
+                                             int n_styles);
+
 /* Bytes swag_objective_new and evaluation would hold (for estimates). */
 guint64        swag_objective_bytes (const SwagNet    *net,
                                      const SwagParams *params,

@@ -702,12 +702,7 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
        * reordered, lead first). */
       if (fully_transparent (styles[k]))
         {
-          if (n_styles > 1)
-            g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                         _("Style image %d is fully transparent"), k + 1);
-          else
-            g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                         _("The style image is fully transparent"));
+          swag_style_transparent_error (error, k, n_styles);
           return NULL;
         }
     }

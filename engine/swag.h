@@ -108,6 +108,12 @@ SwagImage *swag_image_new  (int width, int height, GError **error);
 SwagImage *swag_image_copy (const SwagImage *image, GError **error);
 void       swag_image_free (SwagImage *image);
 
+/* 8-bit values as the command line and the plug-in read and write them:
+ * k / 255 in double, then float; v * 255 + 0.5 truncated, clamped, NaN to
+ * 0. One definition, so that both give the same pixels. */
+float      swag_u8_to_float (guint8 k);
+guint8     swag_float_to_u8 (float v);
+
 /* ---------------------------------------------------------------- params -- */
 
 typedef struct

@@ -25,8 +25,8 @@
  * the same layer). So layers in GIMP's own sRGB space, of every precision,
  * are read here with fixed arithmetic, and 8-bit perceptual RGB layers are
  * written so too: the same layer always gives the same result, and an 8-bit
- * layer the same values as swag-transfer on its PNG (k / 255 in double, then
- * float; v * 255 + 0.5). Other spaces (an assigned colour profile) and
+ * layer the same values as swag-transfer on its PNG (swag_u8_to_float and
+ * swag_float_to_u8). Other spaces (an assigned colour profile) and
  * other models go through babl. */
 
 typedef enum
@@ -141,7 +141,7 @@ component (const guint8 *p,
   switch (type)
     {
     case COMP_U8:
-      return *p / 255.0;
+      return *p / 255.0;   /* as swag_u8_to_float, in double */
     case COMP_U16:
       memcpy (&u16, p, sizeof u16);
       return u16 / 65535.0;
@@ -218,17 +218,6 @@ read_fixed (GeglBuffer   *buffer,
   return TRUE;
 }
 
-/* As swag-transfer writes 8-bit PNGs; NaN lands on 0. */
-static guint8
-to_u8 (float v)
-{
-  if (! (v > 0.0f))
-    return 0;
-  if (v >= 1.0f)
-    return 255;
-  return (guint8) (v * 255.0f + 0.5f);
-}
-
 /* 8-bit perceptual RGB(A) only: the usual layer, and the one the command
  * line can be compared with. */
 static gboolean
@@ -256,7 +245,7 @@ write_fixed (GeglBuffer      *buffer,
           const float *p = image->data + ((gsize) y0 * image->width + i) * 4;
 
           for (int c = 0; c < n_comp; c++)
-            band[i * n_comp + c] = to_u8 (p[c]);
+            band[i * n_comp + c] = swag_float_to_u8 (p[c]);
         }
       gegl_buffer_set (buffer, GEGL_RECTANGLE (0, y0, image->width, rows), 0,
                        format, band, GEGL_AUTO_ROWSTRIDE);

@@ -180,6 +180,27 @@ check_equal (const Png *a, const Png *b, const Rect *r, gboolean inside,
   return 0;
 }
 
+/* Files A and B, everywhere, on channels [first, last) within @tolerance;
+ * @says completes "A and B ...". */
+static int
+check_whole (const char *path_a, const char *path_b, int first, int last,
+             int tolerance, const char *says)
+{
+  Png   a, b;
+  Rect  r;
+  char *what;
+  int   status;
+
+  png_load (&a, path_a);
+  png_load (&b, path_b);
+  require_same_size (&a, &b);
+  r = parse_rect (NULL, &a);
+  what = g_strdup_printf ("%s and %s %s", path_a, path_b, says);
+  status = check_equal (&a, &b, &r, TRUE, first, last, tolerance, what);
+  g_free (what);
+  return status;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -220,36 +241,11 @@ main (int argc, char **argv)
     }
 
   if (strcmp (cmd, "exact") == 0 && argc == 4)
-    {
-      Rect r;
-      char *what;
-      int   status;
-
-      png_load (&a, argv[2]);
-      png_load (&b, argv[3]);
-      require_same_size (&a, &b);
-      r = parse_rect (NULL, &a);
-      what = g_strdup_printf ("%s and %s are equal to the bit", argv[2], argv[3]);
-      status = check_equal (&a, &b, &r, TRUE, 0, 4, 0, what);
-      g_free (what);
-      return status;
-    }
+    return check_whole (argv[2], argv[3], 0, 4, 0, "are equal to the bit");
 
   if (strcmp (cmd, "alpha") == 0 && argc == 4)
-    {
-      Rect r;
-      char *what;
-      int   status;
-
-      png_load (&a, argv[2]);
-      png_load (&b, argv[3]);
-      require_same_size (&a, &b);
-      r = parse_rect (NULL, &a);
-      what = g_strdup_printf ("%s and %s have equal alpha", argv[2], argv[3]);
-      status = check_equal (&a, &b, &r, TRUE, 3, 4, SAME_TOLERANCE, what);
-      g_free (what);
-      return status;
-    }
+    return check_whole (argv[2], argv[3], 3, 4, SAME_TOLERANCE,
+                        "have equal alpha");
 
   if (strcmp (cmd, "differ") == 0 && (argc == 5 || argc == 9))
     {
