@@ -131,22 +131,36 @@ rgb_distance (const double a[3], const double b[3])
                + (a[2] - b[2]) * (a[2] - b[2]));
 }
 
+/* A transfer with every style (n of them, blended by @blend, NULL: equal)
+ * on its own network, reporting to @w. */
+static SwagImage *
+run_blend (const SwagParams *p, SwagImage *content,
+           const SwagImage *const *styles, const double *blend, int n,
+           Watch *w, SwagImage **partial, GError **error)
+{
+  SwagNet   *net = swag_net_new (p, error);
+  SwagImage *out;
+
+  g_assert_nonnull (net);
+  out = swag_transfer_run (net, content, styles, blend, n, p, watch, w,
+                           partial, error);
+  swag_net_free (net);
+  return out;
+}
+
+/* The same, that must succeed. */
 static SwagImage *
 run_styles (const SwagParams *p, SwagImage *content,
             const SwagImage *const *styles, const double *blend, int n)
 {
   GError    *error = NULL;
-  SwagNet   *net = swag_net_new (p, &error);
-  SwagImage *out;
   Watch      w = { 0 };
+  SwagImage *out;
 
-  g_assert_no_error (error);
   w.cancel_at_eval = -1;
-  out = swag_transfer_run (net, content, styles, blend, n, p, watch, &w, NULL,
-                           &error);
+  out = run_blend (p, content, styles, blend, n, &w, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (out);
-  swag_net_free (net);
   return out;
 }
 
@@ -162,15 +176,9 @@ static SwagImage *
 run (const SwagParams *p, SwagImage *content, SwagImage *style, Watch *w,
      SwagImage **partial, GError **error)
 {
-  SwagNet   *net = swag_net_new (p, error);
-  SwagImage *out;
   const SwagImage *styles[1] = { style };
 
-  g_assert_nonnull (net);
-  out = swag_transfer_run (net, content, styles, NULL, 1, p, watch, w, partial,
-                           error);
-  swag_net_free (net);
-  return out;
+  return run_blend (p, content, styles, NULL, 1, w, partial, error);
 }
 
 static void
@@ -233,7 +241,7 @@ test_deterministic (void)
   b = run (&p, content, style, &w, NULL, NULL);
   g_assert_nonnull (a);
   g_assert_nonnull (b);
-  g_assert_cmpint (memcmp (a->data, b->data, (gsize) 40 * 40 * 4 * sizeof (float)), ==, 0);
+  g_assert_true (same_pixels (a, b));
   /* alpha passes through untouched */
   for (gsize i = 0; i < (gsize) 40 * 40; i++)
     g_assert_cmpfloat (a->data[4 * i + 3], ==, content->data[4 * i + 3]);
@@ -268,7 +276,7 @@ test_threads (void)
   swag_set_threads (1);
   g_assert_nonnull (one);
   g_assert_nonnull (two);
-  g_assert_cmpint (memcmp (one->data, two->data, (gsize) 96 * 80 * 4 * sizeof (float)), ==, 0);
+  g_assert_true (same_pixels (one, two));
   swag_image_free (one);
   swag_image_free (two);
   swag_image_free (content);
@@ -303,19 +311,17 @@ test_blend (void)
   {
     SwagImage *clear = picture (40, 40, 14, FALSE);
     const SwagImage *with_clear[2] = { a, clear };
-    SwagNet   *net = swag_net_new (&p, NULL);
     GError    *error = NULL;
     Watch      w = { 0 };
 
     for (gsize i = 0; i < (gsize) 40 * 40; i++)
       clear->data[4 * i + 3] = 0.0f;
     w.cancel_at_eval = -1;
-    g_assert_null (swag_transfer_run (net, content, with_clear, second, 2, &p,
-                                      watch, &w, NULL, &error));
+    g_assert_null (run_blend (&p, content, with_clear, second, 2, &w, NULL,
+                              &error));
     g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
     g_assert_cmpstr (error->message, ==, "Style image 2 is fully transparent");
     g_clear_error (&error);
-    swag_net_free (net);
     swag_image_free (clear);
   }
   swag_image_free (ra); swag_image_free (rb); swag_image_free (r10);
