@@ -844,6 +844,7 @@ run_one (Job *job, const char *content_path, const char *out, CliFormat format,
   GError      *err = NULL;
   char        *shown = display (content_path);
   SwagImage   *content, *result = NULL;
+  const SwagImage *largest;
   gboolean     alpha = FALSE;
   SwagEstimate est;
   RunStatus    status = RUN_FAILED;
@@ -859,9 +860,11 @@ run_one (Job *job, const char *content_path, const char *out, CliFormat format,
 
   /* Before any work: does the run fit (size and memory)? Diagnosis alone
    * only needs the size to suit the network. */
+  largest = swag_largest_image ((const SwagImage *const *) job->styles,
+                                job->n_styles);
   if (out ? !swag_transfer_estimate (&job->params, content->width,
-                                     content->height, job->styles[0]->width,
-                                     job->styles[0]->height, &est, &err)
+                                     content->height, largest->width,
+                                     largest->height, &est, &err)
           : !image_fits_network (&job->params, content->width,
                                  content->height, job->params.size, &err))
     {

@@ -59,6 +59,18 @@ swag_image_free (SwagImage *image)
   g_free (image);
 }
 
+const SwagImage *
+swag_largest_image (const SwagImage *const *images, int n)
+{
+  const SwagImage *largest = images[0];
+
+  for (int k = 1; k < n; k++)
+    if ((double) images[k]->width * images[k]->height
+        > (double) largest->width * largest->height)
+      largest = images[k];
+  return largest;
+}
+
 float
 swag_u8_to_float (guint8 k)
 {

@@ -707,10 +707,13 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
         }
     }
 
-  if (!swag_transfer_estimate (params, content->width, content->height,
-                               styles[0]->width, styles[0]->height, &est,
-                               error))
-    return NULL;
+  {
+    const SwagImage *largest = swag_largest_image (styles, n_styles);
+
+    if (!swag_transfer_estimate (params, content->width, content->height,
+                                 largest->width, largest->height, &est, error))
+      return NULL;
+  }
   if (!plan_scales (params, net, min_side, content->width, content->height,
                     scales, &n_scales, error))
     return NULL;

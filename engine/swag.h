@@ -274,8 +274,12 @@ typedef struct
   int     lbfgs_history; /* history the run will use */
 } SwagEstimate;
 
+/* The image of @images (n >= 1) with the most pixels, the first of equals:
+ * the style size swag_transfer_estimate takes when there are several. */
+const SwagImage *swag_largest_image (const SwagImage *const *images, int n);
+
 /* Predicts the cost of a run without doing it; with several styles, pass the
- * largest style's size. FALSE with SWAG_ERROR_NO_MEMORY (and *estimate
+ * largest style's size (swag_largest_image). FALSE with SWAG_ERROR_NO_MEMORY (and *estimate
  * filled, fitting_size included) when it would not fit, SWAG_ERROR_INVALID
  * when the content is too small for the network. */
 gboolean swag_transfer_estimate (const SwagParams *params,

@@ -296,7 +296,7 @@ stylise (GimpImage           *image,
   double            blend[2]  = { 1.0 - settings->style_blend,
                                   settings->style_blend };
   int               n_styles = settings->style2 ? 2 : 1;
-  int               style_w, style_h;
+  const SwagImage  *largest;
   SwagImage       **results  = NULL;
   SwagNet          *net      = NULL;
   GimpLayer       **layers   = NULL;
@@ -335,14 +335,7 @@ stylise (GimpImage           *image,
     }
 
   /* The estimate takes one style size: the larger of the two. */
-  style_w = styles[0]->width;
-  style_h = styles[0]->height;
-  if (styles[1] &&
-      (double) styles[1]->width * styles[1]->height > (double) style_w * style_h)
-    {
-      style_w = styles[1]->width;
-      style_h = styles[1]->height;
-    }
+  largest = swag_largest_image ((const SwagImage *const *) styles, n_styles);
 
   for (gsize i = 0; i < n; i++)
     {
@@ -351,7 +344,8 @@ stylise (GimpImage           *image,
       if (! swag_transfer_estimate (params,
                                     gimp_drawable_get_width (drawables[i]),
                                     gimp_drawable_get_height (drawables[i]),
-                                    style_w, style_h, &estimate, error))
+                                    largest->width, largest->height,
+                                    &estimate, error))
         {
           g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
 

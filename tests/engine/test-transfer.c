@@ -466,6 +466,21 @@ test_history_reduced (void)
   swag_image_free (style);
 }
 
+/* The style size the estimate takes: the most pixels, the first of equals. */
+static void
+test_largest (void)
+{
+  SwagImage *a = swag_image_new (10, 10, NULL), *b = swag_image_new (20, 5, NULL);
+  SwagImage *c = swag_image_new (12, 12, NULL);
+  const SwagImage *ab[2] = { a, b }, *ba[2] = { b, a }, *abc[3] = { a, b, c };
+
+  g_assert_true (swag_largest_image (ab, 2) == a);
+  g_assert_true (swag_largest_image (ba, 2) == b);
+  g_assert_true (swag_largest_image (abc, 3) == c);
+  g_assert_true (swag_largest_image (abc, 1) == a);
+  swag_image_free (a); swag_image_free (b); swag_image_free (c);
+}
+
 static void
 test_cancel (void)
 {
@@ -610,6 +625,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transfer/blend", test_blend);
   g_test_add_func ("/transfer/colour-options", test_colour_options);
   g_test_add_func ("/transfer/history-reduced", test_history_reduced);
+  g_test_add_func ("/transfer/largest-style", test_largest);
   g_test_add_func ("/transfer/cancel", test_cancel);
   g_test_add_func ("/transfer/preserve-colours", test_preserve_colours);
   g_test_add_func ("/transfer/refusals", test_refusals);
