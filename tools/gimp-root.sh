@@ -24,6 +24,7 @@ packages="
   gimp libgimp-3.0-dev
   gcc libc6-dev meson ninja-build pkg-config python3
   libglib2.0-dev libjson-glib-dev libopenblas-dev libgdk-pixbuf-2.0-dev
+  libfftw3-dev
   gettext locales
   xvfb xauth xdotool x11-utils imagemagick
 "

@@ -7,7 +7,8 @@
 set -eu
 
 PKGS="meson ninja-build gcc pkg-config gettext
-      libglib2.0-dev libjson-glib-dev libopenblas-dev libgdk-pixbuf-2.0-dev"
+      libglib2.0-dev libjson-glib-dev libopenblas-dev libgdk-pixbuf-2.0-dev
+      libfftw3-dev"
 if [ "${1:-}" = --tests ]; then
   PKGS="$PKGS clang libclang-rt-dev valgrind python3 mmdebstrap locales"
 fi
