@@ -62,8 +62,13 @@ swag_image_free (SwagImage *image)
 const SwagImage *
 swag_largest_image (const SwagImage *const *images, int n)
 {
-  const SwagImage *largest = images[0];
+  const SwagImage *largest;
 
+  /* No image (a diagnosis of the content alone has no style): nothing to
+   * read, images may be NULL. */
+  if (n <= 0 || !images)
+    return NULL;
+  largest = images[0];
   for (int k = 1; k < n; k++)
     if ((double) images[k]->width * images[k]->height
         > (double) largest->width * largest->height)

@@ -274,8 +274,9 @@ typedef struct
   int     lbfgs_history; /* history the run will use */
 } SwagEstimate;
 
-/* The image of @images (n >= 1) with the most pixels, the first of equals:
- * the style size swag_transfer_estimate takes when there are several. */
+/* The image of @images with the most pixels, the first of equals: the style
+ * size swag_transfer_estimate takes when there are several. NULL when @n is 0
+ * (or less), and then @images may be NULL. */
 const SwagImage *swag_largest_image (const SwagImage *const *images, int n);
 
 /* Predicts the cost of a run without doing it; with several styles, pass the
