@@ -859,14 +859,16 @@ run_one (Job *job, const char *content_path, const char *out, CliFormat format,
     }
 
   /* Before any work: does the run fit (size and memory)? Diagnosis alone
-   * only needs the size to suit the network. */
+   * only needs the size to suit the network, and may have no style
+   * (largest NULL); a run always has one (main refuses it otherwise). */
   largest = swag_largest_image ((const SwagImage *const *) job->styles,
                                 job->n_styles);
-  if (out ? !swag_transfer_estimate (&job->params, content->width,
-                                     content->height, largest->width,
-                                     largest->height, &est, &err)
-          : !image_fits_network (&job->params, content->width,
-                                 content->height, job->params.size, &err))
+  if (out && largest
+      ? !swag_transfer_estimate (&job->params, content->width,
+                                 content->height, largest->width,
+                                 largest->height, &est, &err)
+      : !image_fits_network (&job->params, content->width,
+                             content->height, job->params.size, &err))
     {
       say_error ("%s: %s", shown, err->message);
       goto out;

@@ -247,6 +247,22 @@ assert [o["diagnose"] for o in objs]==["content","style","style"], objs
 assert "settings" in objs[0] and all(len(o["taps"])==6 for o in objs)'
   check "nothing but the report was written" \
     [ "$(ls | sort | tr '\n' ' ')" = "content.png diag.jsonl stderr stdout style.png style2.png " ]
+
+  # The content alone (README's own example): no style to estimate with.
+  st --diagnose content.png --size 48 $T --report diag1.jsonl --smoothing auto
+  check "--diagnose CONTENT without a style: exit 0" [ "$status" -eq 0 ]
+  note stdout
+  note stderr
+  check "one table, the content's, a line per tap (5, relu3_1 both)" \
+    eval '[ "$(grep -c -e "^content " -e "^style " stdout)" -eq 1 ] &&
+          grep -q "^content content.png (48×40)" stdout &&
+          [ "$(grep -c "^  relu" stdout)" -eq 5 ]'
+  check "the report: one object, the content's, with the settings" \
+    "$PYTHON" -c 'import json
+objs=[json.loads(l) for l in open("diag1.jsonl")]
+assert [o["diagnose"] for o in objs]==["content"], objs
+assert objs[0]["settings"]["style-blend"]==[] and len(objs[0]["taps"])==5, objs
+assert all(t["temperature"] > 0 for t in objs[0]["taps"].values()), objs'
 }
 
 case_batch () {
