@@ -21,8 +21,10 @@
  * parallel without a reduction, and the results are the same bits for any
  * thread count (each tile is a fixed sequence of operations).
  *
- * FFTW (single precision) does the transforms: one r2c and one c2r plan per
- * convolution, made with FFTW_ESTIMATE (the same plan, so the same bits, on
+ * Spectra are FFTW's interleaved complex (its split-array transforms are
+ * twice as slow here), padded to a multiple of 8 entries so that the
+ * products run in 64-byte vectors. FFTW (single precision) does the
+ * transforms: one r2c and one c2r plan per convolution, made with FFTW_ESTIMATE (the same plan, so the same bits, on
  * every run on a machine) and executed from the pool's threads with FFTW's
  * new-array interface, which is thread-safe; the planner is made
  * thread-safe once, since networks may be built on several threads.
@@ -34,6 +36,7 @@
 
 #include <fftw3.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct _SwagFftConv
@@ -42,8 +45,12 @@ struct _SwagFftConv
   int            in_c, out_c;
   int            t, v;       /* transform side, outputs per tile side */
   int            f;          /* complex entries per spectrum: t * (t/2 + 1) */
-  fftwf_complex *spectra;    /* (out_c, in_c, f): FFT of the kernel placed at
-                                the origin of a t x t grid, divided by t^2 */
+  int            fp;         /* f rounded up to 8 (one 64-byte vector) */
+  int            batch;      /* tiles per task: each kernel spectrum is read
+                                once per batch (they stream from memory) */
+  float         *spectra;    /* (out_c, in_c) spectra of 2 fp floats: FFT of
+                                the kernel placed at the origin of a t x t
+                                grid, divided by t^2 */
   fftwf_plan     r2c, c2r;
 };
 
@@ -63,20 +70,52 @@ planner_thread_safe (void)
   g_once (&once, planner_init, NULL);
 }
 
-/* Floats of one complex spectrum, rounded to 64 bytes. */
+/* Every array the transforms and the vector products touch is 64-byte
+ * aligned (FFTW's own allocator promises only its SIMD width), so that the
+ * plans' alignment and the vectors' hold for all of them. NULL when out of
+ * memory. */
+static float *
+alloc_floats (gsize n)
+{
+  void *p = NULL;
+
+  if (n > G_MAXSIZE / sizeof (float) / 2
+      || posix_memalign (&p, 64, MAX (n, 16) * sizeof (float)) != 0)
+    return NULL;
+  return p;
+}
+
+/* Complex entries of a spectrum, rounded up to 8 (a 64-byte vector). */
+static int
+padded_len (int t)
+{
+  return (t * (t / 2 + 1) + 7) & ~7;
+}
+
+/* Floats of one spectrum (interleaved re, im). */
 static gsize
 spectrum_floats (int t)
 {
-  return ((gsize) 2 * t * (t / 2 + 1) + 15) & ~(gsize) 15;
+  return (gsize) 2 * padded_len (t);
+}
+
+/* Tiles per task: as many as keep their spectra within about 1 MiB (half a
+ * core's L2 cache), at most 8. */
+static int
+batch_for (int t, int in_c)
+{
+  const gsize per_tile = (gsize) in_c * spectrum_floats (t) * sizeof (float);
+  return (int) CLAMP (((gsize) 1 << 20) / per_tile, 1, 8);
 }
 
 static gsize
 work_floats_for (int t, int in_c)
 {
-  /* a real t x t plane, one spectrum, in_c spectra (the patch's in the
-   * forward, the accumulated gradient's in the backward) */
+  /* a real t x t plane, one spectrum, and in_c spectra per tile of a batch
+   * (the patch's in the forward, the accumulated gradient's in the
+   * backward) */
   return (((gsize) t * t + 15) & ~(gsize) 15)
-         + (gsize) (in_c + 1) * spectrum_floats (t);
+         + (gsize) (in_c * batch_for (t, in_c) + 1) * spectrum_floats (t);
 }
 
 gboolean
@@ -88,25 +127,31 @@ swag_fftconv_applies (const SwagConvDesc *cv)
          && cv->out_c >= 1;
 }
 
-/* Transform sides FFTW does fast (2^a 3^b 5^c 7^d, even for r2c). */
-static const int sides[] = {
-  16, 24, 32, 40, 48, 56, 64, 72, 80, 96, 112, 128, 144, 160, 192, 224, 256
+/* Transform sides and FFTW's time per point of one 2-D real transform
+ * (r2c and c2r alike, FFTW_ESTIMATE plans, single precision), in ns,
+ * measured on this project's AVX-512 machine: sides with large prime
+ * factors or awkward strides (40, 96, 216) are slow, and the size alone
+ * does not say which. */
+static const struct { int t; double ns; } sides[] = {
+  {  56, 2.08 }, {  64, 2.09 }, {  72, 2.18 }, {  80, 1.78 }, { 100, 1.90 },
+  { 120, 2.16 }, { 128, 2.20 }, { 144, 1.69 }, { 160, 1.67 }, { 180, 2.15 },
+  { 192, 1.97 }, { 200, 1.88 }, { 240, 1.80 }, { 256, 2.15 },
 };
 
-/* Estimated work per output pixel with tiles of side t: the transforms
- * (in_c + out_c of them, 2.5 n log2 n flops for n real points) and the
- * spectral products (in_c * out_c complex multiply-adds per entry, weighted
- * as memory-bound), over the V^2 outputs of a tile. */
+/* Estimated ns for the forward and backward of a square image of @side
+ * pixels with tiles of side t: (in_c + out_c) transforms each way per tile,
+ * and the products, in_c * out_c per spectrum entry each way, counted at
+ * about 0.4 ns each as they stream the kernel spectra from memory. Tiles
+ * at the edge are paid in full. */
 static double
-tile_cost (int t, int k, int in_c, int out_c)
+image_cost (int t, double ns, int k, int in_c, int out_c, int side)
 {
   const int    v = t - k + 1;
-  const double n = (double) t * t;
-  const double fft = 2.5 * n * log2 (n) / 2;
-  const double prod = 8.0 * t * (t / 2 + 1) * 4.0;
+  const double tiles = ceil ((double) side / v) * ceil ((double) side / v);
+  const double fft = 2.0 * (in_c + out_c) * ns * t * t;
+  const double prod = 2.0 * in_c * out_c * 0.4 * t * (t / 2 + 1);
 
-  return ((in_c + out_c) * fft + (double) in_c * out_c * prod)
-         / ((double) v * v);
+  return tiles * (fft + prod);
 }
 
 int
@@ -117,13 +162,15 @@ swag_fftconv_pick_side (int k, int in_c, int out_c)
 
   for (guint i = 0; i < G_N_ELEMENTS (sides); i++)
     {
-      const int t = sides[i];
-      double    cost;
+      const int t = sides[i].t;
       gsize     bytes = (gsize) out_c * in_c * spectrum_floats (t) * 4;
+      double    cost = 0;
 
       if (t - k + 1 < 8 || bytes > SWAG_FFTCONV_MAX_SPECTRA_BYTES)
         continue;
-      cost = tile_cost (t, k, in_c, out_c);
+      /* The working sizes of the default job's coarse-to-fine scales. */
+      for (int side = 128; side <= 512; side *= 2)
+        cost += image_cost (t, sides[i].ns, k, in_c, out_c, side);
       if (!best || cost < best_cost)
         {
           best = t;
@@ -141,12 +188,22 @@ swag_fftconv_spectra_bytes (const SwagConvDesc *cv)
   return t ? (gsize) cv->out_c * cv->in_c * spectrum_floats (t) * 4 : 0;
 }
 
+static gboolean
+make_plans (SwagFftConv *fc, float *plane, float *spec)
+{
+  planner_thread_safe ();
+  fc->r2c = fftwf_plan_dft_r2c_2d (fc->t, fc->t, plane,
+                                   (fftwf_complex *) spec, FFTW_ESTIMATE);
+  fc->c2r = fftwf_plan_dft_c2r_2d (fc->t, fc->t, (fftwf_complex *) spec,
+                                   plane, FFTW_ESTIMATE);
+  return fc->r2c && fc->c2r;
+}
+
 SwagFftConv *
 swag_fftconv_new (const SwagConvDesc *cv, GError **error)
 {
   SwagFftConv *fc;
-  float       *plane;
-  fftwf_complex *spec;
+  float       *plane, *spec;
   const int    k = cv->kh;
   const int    t = swag_fftconv_pick_side (k, cv->in_c, cv->out_c);
   gsize        sf;
@@ -166,59 +223,53 @@ swag_fftconv_new (const SwagConvDesc *cv, GError **error)
   fc->t = t;
   fc->v = t - k + 1;
   fc->f = t * (t / 2 + 1);
-  fc->spectra = fftwf_malloc ((gsize) cv->out_c * cv->in_c * sf
-                              * sizeof (float));
-  plane = fftwf_alloc_real ((gsize) t * t);
-  spec = fftwf_alloc_complex (sf / 2);
+  fc->fp = padded_len (t);
+  fc->batch = batch_for (t, cv->in_c);
+  fc->spectra = alloc_floats ((gsize) cv->out_c * cv->in_c * sf);
+  plane = alloc_floats ((gsize) t * t);
+  spec = alloc_floats (sf);
   if (!fc->spectra || !plane || !spec)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
                    _("Out of memory for the %s (%.1f MiB)"),
                    _("kernel spectra"),
                    cv->out_c * cv->in_c * sf * 4 / 1048576.0);
-      fftwf_free (plane);
-      fftwf_free (spec);
+      free (plane);
+      free (spec);
       swag_fftconv_free (fc);
       return NULL;
     }
-
-  planner_thread_safe ();
-  fc->r2c = fftwf_plan_dft_r2c_2d (t, t, plane, spec, FFTW_ESTIMATE);
-  fc->c2r = fftwf_plan_dft_c2r_2d (t, t, spec, plane, FFTW_ESTIMATE);
-  if (!fc->r2c || !fc->c2r)
+  if (!make_plans (fc, plane, spec))
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_NO_MEMORY,
                    "FFTW could not plan a %dx%d transform", t, t);
-      fftwf_free (plane);
-      fftwf_free (spec);
+      free (plane);
+      free (spec);
       swag_fftconv_free (fc);
       return NULL;
     }
 
-  /* Kernel spectra, each divided by t^2 (FFTW's transforms are unscaled). */
+  /* Kernel spectra, each divided by t^2 (FFTW's transforms are unscaled);
+   * the padding entries are 0. */
   {
     const float scale = 1.0f / ((float) t * t);
     for (int o = 0; o < cv->out_c; o++)
       for (int c = 0; c < cv->in_c; c++)
         {
-          const float   *w = cv->weight + ((gsize) o * cv->in_c + c) * k * k;
-          fftwf_complex *dst = (fftwf_complex *) ((float *) fc->spectra
-                                                  + ((gsize) o * cv->in_c + c)
-                                                    * sf);
+          const float *w = cv->weight + ((gsize) o * cv->in_c + c) * k * k;
+          float       *dst = fc->spectra + ((gsize) o * cv->in_c + c) * sf;
           memset (plane, 0, sizeof (float) * t * t);
+          memset (spec, 0, sizeof (float) * sf);
           for (int y = 0; y < k; y++)
             for (int x = 0; x < k; x++)
               plane[y * t + x] = w[y * k + x];
-          fftwf_execute_dft_r2c (fc->r2c, plane, spec);
-          for (int i = 0; i < fc->f; i++)
-            {
-              dst[i][0] = spec[i][0] * scale;
-              dst[i][1] = spec[i][1] * scale;
-            }
+          fftwf_execute_dft_r2c (fc->r2c, plane, (fftwf_complex *) spec);
+          for (gsize i = 0; i < sf; i++)
+            dst[i] = spec[i] * scale;
         }
   }
-  fftwf_free (plane);
-  fftwf_free (spec);
+  free (plane);
+  free (spec);
   return fc;
 }
 
@@ -231,7 +282,7 @@ swag_fftconv_free (SwagFftConv *fc)
     fftwf_destroy_plan (fc->r2c);
   if (fc->c2r)
     fftwf_destroy_plan (fc->c2r);
-  fftwf_free (fc->spectra);
+  free (fc->spectra);
   g_free (fc);
 }
 
@@ -247,22 +298,20 @@ swag_fftconv_side (const SwagFftConv *fc)
   return fc->t;
 }
 
-static const fftwf_complex *
+static const float *
 kernel_spectrum (const SwagFftConv *fc, int o, int c)
 {
-  return (const fftwf_complex *) ((const float *) fc->spectra
-                                  + ((gsize) o * fc->in_c + c)
-                                    * spectrum_floats (fc->t));
+  return fc->spectra + ((gsize) o * fc->in_c + c) * spectrum_floats (fc->t);
 }
 
 /* ------------------------------------------------------------ workspace -- */
 
 typedef struct
 {
-  float          *plane;  /* t x t */
-  fftwf_complex  *spec;   /* one spectrum */
-  fftwf_complex  *acc;    /* in_c spectra, spectrum_floats apart */
-  float          *own;    /* allocated here when the pool's was too small */
+  float *plane;  /* t x t */
+  float *spec;   /* one spectrum */
+  float *acc;    /* batch * in_c spectra */
+  float *own;    /* allocated here when the pool's was too small */
 } Work;
 
 static void
@@ -272,26 +321,89 @@ work_get (const SwagFftConv *fc, SwagPool *pool, int thread, Work *wk)
   float      *base = pool ? swag_pool_work (pool, thread) : NULL;
 
   wk->own = NULL;
+  /* Only where a pool's workspace was sized for other ops (the tests): a
+   * small block, allocated like the Winograd path's. */
   if (!base || swag_pool_work_floats (pool) < need)
-    base = wk->own = fftwf_alloc_real (need);
+    {
+      wk->own = g_malloc ((need + 16) * sizeof (float));
+      base = (float *) (((guintptr) wk->own + 63) & ~(guintptr) 63);
+    }
   /* 64-byte aligned pieces, as the plans' arrays were. */
   wk->plane = base;
-  wk->spec = (fftwf_complex *) (base + (((gsize) fc->t * fc->t + 15)
-                                        & ~(gsize) 15));
-  wk->acc = (fftwf_complex *) ((float *) wk->spec + spectrum_floats (fc->t));
+  wk->spec = base + (((gsize) fc->t * fc->t + 15) & ~(gsize) 15);
+  wk->acc = wk->spec + spectrum_floats (fc->t);
 }
 
 static void
 work_release (Work *wk)
 {
-  fftwf_free (wk->own);
+  g_free (wk->own);
 }
 
-static fftwf_complex *
-acc_spectrum (const SwagFftConv *fc, const Work *wk, int c)
+/* Spectrum c of tile b of the batch. */
+static float *
+acc_spectrum (const SwagFftConv *fc, const Work *wk, int b, int c)
 {
-  return (fftwf_complex *) ((float *) wk->acc
-                            + (gsize) c * spectrum_floats (fc->t));
+  return wk->acc + ((gsize) b * fc->in_c + c) * spectrum_floats (fc->t);
+}
+
+/* The spectral products on interleaved spectra of n entries (a multiple of
+ * 8, 64-byte aligned), 8 complex numbers to a 64-byte vector. */
+typedef float Vec __attribute__ ((vector_size (64)));
+typedef int   Ivec __attribute__ ((vector_size (64)));
+
+#if defined(__clang__)
+#define SHUF(v, ...) __builtin_shufflevector (v, v, __VA_ARGS__)
+#else
+#define SHUF(v, ...) __builtin_shuffle (v, (Ivec) { __VA_ARGS__ })
+#endif
+#define DUP_RE(v) SHUF (v, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14)
+#define DUP_IM(v) SHUF (v, 1, 1, 3, 3, 5, 5, 7, 7, 9, 9, 11, 11, 13, 13, 15, 15)
+#define SWAP(v)   SHUF (v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)
+
+static const Vec plus_minus = { 1, -1, 1, -1, 1, -1, 1, -1,
+                                1, -1, 1, -1, 1, -1, 1, -1 };
+
+/* y = x conj(k) (first), y += x conj(k):
+ * (xr kr + xi ki, xi kr - xr ki) = xi swap(k) + (+1, -1) xr k. */
+static void
+mul_conj (const float *restrict x, const float *restrict k, float *restrict y,
+          int n, gboolean first)
+{
+  const Vec *xv = (const Vec *) x, *kv = (const Vec *) k;
+  Vec       *yv = (Vec *) y;
+
+  for (int i = 0; i < n / 8; i++)
+    {
+      const Vec p = DUP_IM (xv[i]) * SWAP (kv[i])
+                    + plus_minus * (DUP_RE (xv[i]) * kv[i]);
+      yv[i] = first ? p : yv[i] + p;
+    }
+}
+
+/* d += q k: (qr kr - qi ki, qr ki + qi kr) = qr k - (+1, -1) qi swap(k). */
+static void
+mul_add (const float *restrict q, const float *restrict k, float *restrict d,
+         int n)
+{
+  const Vec *qv = (const Vec *) q, *kv = (const Vec *) k;
+  Vec       *dv = (Vec *) d;
+
+  for (int i = 0; i < n / 8; i++)
+    dv[i] += DUP_RE (qv[i]) * kv[i]
+             - plus_minus * (DUP_IM (qv[i]) * SWAP (kv[i]));
+}
+
+static void
+r2c (const SwagFftConv *fc, float *plane, float *spec)
+{
+  fftwf_execute_dft_r2c (fc->r2c, plane, (fftwf_complex *) spec);
+}
+
+static void
+c2r (const SwagFftConv *fc, float *spec, float *plane)
+{
+  fftwf_execute_dft_c2r (fc->c2r, (fftwf_complex *) spec, plane);
 }
 
 /* -------------------------------------------------------------- forward -- */
@@ -303,85 +415,112 @@ typedef struct
   SwagPool           *pool;
   const float        *in;
   float              *out;
-  int                 h, w, tiles_x;
+  int                 h, w, tiles_x, tiles;
   gboolean            relu;
 } Fwd;
 
+/* Rows [y0 - off, y0 - off + t) and columns [x0 - off, x0 - off + t) of
+ * plane @src (h x w) into the t x t @dst, zeros outside; with @bits, each
+ * value times its bit (bit i of @bits for element i of @src, @bits_base
+ * added). */
 static void
-forward_tile (gpointer data, int tile, int thread)
+load_patch (const float *src, int h, int w, int y0, int x0, int t,
+            const guint8 *bits, gsize bits_base, float *dst)
+{
+  const int a = MAX (0, -x0), b = MIN (t, w - x0);
+
+  for (int u = 0; u < t; u++)
+    {
+      float    *row = dst + (gsize) u * t;
+      const int iy = y0 + u;
+
+      if (iy < 0 || iy >= h || b <= a)
+        {
+          memset (row, 0, sizeof (float) * t);
+          continue;
+        }
+      memset (row, 0, sizeof (float) * a);
+      if (bits)
+        {
+          const gsize base = bits_base + (gsize) iy * w + x0;
+          const float *s = src + (gsize) iy * w + x0;
+          for (int v = a; v < b; v++)
+            row[v] = swag_bits_get (bits, base + v, 1) ? s[v] : 0.0f;
+        }
+      else
+        memcpy (row + a, src + (gsize) iy * w + x0 + a,
+                sizeof (float) * (b - a));
+      memset (row + b, 0, sizeof (float) * (t - b));
+    }
+}
+
+static void
+forward_batch (gpointer data, int task, int thread)
 {
   const Fwd         *j = data;
   const SwagFftConv *fc = j->fc;
-  const int          t = fc->t, v = fc->v, f = fc->f;
-  const int          y0 = (tile / j->tiles_x) * v, x0 = (tile % j->tiles_x) * v;
-  const int          ny = MIN (v, j->h - y0), nx = MIN (v, j->w - x0);
+  const int          t = fc->t, v = fc->v;
+  const int          first = task * fc->batch;
+  const int          n = MIN (fc->batch, j->tiles - first);
   const gsize        hw = (gsize) j->h * j->w;
   Work               wk;
 
   work_get (fc, j->pool, thread, &wk);
 
-  /* The patch of each input channel: rows y0 - pad .. y0 - pad + t - 1. */
-  for (int c = 0; c < fc->in_c; c++)
+  /* The patches' spectra: rows y0 - pad .. y0 - pad + t - 1 of each input
+   * channel, for each tile of the batch. */
+  for (int b = 0; b < n; b++)
     {
-      const float *src = j->in + c * hw;
-      for (int u = 0; u < t; u++)
+      const int tile = first + b;
+      const int y0 = (tile / j->tiles_x) * v, x0 = (tile % j->tiles_x) * v;
+      for (int c = 0; c < fc->in_c; c++)
         {
-          float    *row = wk.plane + (gsize) u * t;
-          const int iy = y0 - fc->pad + u;
-          int       a, b;
-
-          if (iy < 0 || iy >= j->h)
-            {
-              memset (row, 0, sizeof (float) * t);
-              continue;
-            }
-          /* columns x0 - pad + s inside [0, w) */
-          a = MAX (0, fc->pad - x0);
-          b = MIN (t, j->w - x0 + fc->pad);
-          for (int s = 0; s < a; s++)
-            row[s] = 0.0f;
-          if (b > a)
-            memcpy (row + a, src + (gsize) iy * j->w + x0 - fc->pad + a,
-                    sizeof (float) * (b - a));
-          for (int s = MAX (a, b); s < t; s++)
-            row[s] = 0.0f;
+          load_patch (j->in + c * hw, j->h, j->w, y0 - fc->pad, x0 - fc->pad,
+                      t, NULL, 0, wk.plane);
+          r2c (fc, wk.plane, acc_spectrum (fc, &wk, b, c));
         }
-      fftwf_execute_dft_r2c (fc->r2c, wk.plane, acc_spectrum (fc, &wk, c));
     }
 
   for (int o = 0; o < fc->out_c; o++)
     {
       const float bias = j->cv->bias ? j->cv->bias[o] : 0.0f;
-      float      *dst;
 
-      /* Y = sum_c X_c conj(K_oc): cross-correlation with the kernel. */
-      for (int i = 0; i < f; i++)
+      for (int b = 0; b < n; b++)
         {
-          float re = 0.0f, im = 0.0f;
+          const int tile = first + b;
+          const int y0 = (tile / j->tiles_x) * v, x0 = (tile % j->tiles_x) * v;
+          const int ny = MIN (v, j->h - y0), nx = MIN (v, j->w - x0);
+          float *dst;
+
+          /* Y = sum_c X_c conj(K_oc): cross-correlation with the kernel. */
           for (int c = 0; c < fc->in_c; c++)
+            mul_conj (acc_spectrum (fc, &wk, b, c), kernel_spectrum (fc, o, c),
+                      wk.spec, fc->fp, c == 0);
+          c2r (fc, wk.spec, wk.plane);
+          dst = j->out + o * hw + (gsize) y0 * j->w + x0;
+          for (int s = 0; s < ny; s++)
             {
-              const fftwf_complex *x = acc_spectrum (fc, &wk, c);
-              const fftwf_complex *kk = kernel_spectrum (fc, o, c);
-              re += x[i][0] * kk[i][0] + x[i][1] * kk[i][1];
-              im += x[i][1] * kk[i][0] - x[i][0] * kk[i][1];
-            }
-          wk.spec[i][0] = re;
-          wk.spec[i][1] = im;
-        }
-      fftwf_execute_dft_c2r (fc->c2r, wk.spec, wk.plane);
-      dst = j->out + o * hw + (gsize) y0 * j->w + x0;
-      for (int s = 0; s < ny; s++)
-        {
-          const float *row = wk.plane + (gsize) s * t;
-          float       *d = dst + (gsize) s * j->w;
-          for (int r = 0; r < nx; r++)
-            {
-              const float y = row[r] + bias;
-              d[r] = j->relu && !(y > 0.0f) ? 0.0f : y;
+              const float *row = wk.plane + (gsize) s * t;
+              float       *d = dst + (gsize) s * j->w;
+              if (j->relu)
+                for (int r = 0; r < nx; r++)
+                  {
+                    const float val = row[r] + bias;
+                    d[r] = val > 0.0f ? val : 0.0f;
+                  }
+              else
+                for (int r = 0; r < nx; r++)
+                  d[r] = row[r] + bias;
             }
         }
     }
   work_release (&wk);
+}
+
+static int
+n_tasks (const SwagFftConv *fc, int tiles)
+{
+  return (tiles + fc->batch - 1) / fc->batch;
 }
 
 void
@@ -389,10 +528,11 @@ swag_fftconv_forward (SwagCtx *ctx, const SwagConvDesc *cv,
                       const SwagFftConv *fc, const float *in, int h, int w,
                       float *out, gboolean relu)
 {
-  Fwd j = { fc, cv, ctx->pool, in, out, h, w, (w + fc->v - 1) / fc->v, relu };
-  const int tiles = ((h + fc->v - 1) / fc->v) * j.tiles_x;
+  Fwd j = { fc, cv, ctx->pool, in, out, h, w, (w + fc->v - 1) / fc->v, 0,
+            relu };
 
-  swag_pool_run (ctx->pool, tiles, forward_tile, &j);
+  j.tiles = ((h + fc->v - 1) / fc->v) * j.tiles_x;
+  swag_pool_run (ctx->pool, n_tasks (fc, j.tiles), forward_batch, &j);
 }
 
 /* ------------------------------------------------------------- backward -- */
@@ -404,83 +544,59 @@ typedef struct
   const float       *dout;
   const guint8      *bits;
   float             *din;
-  int                h, w, tiles_x;
+  int                h, w, tiles_x, tiles;
 } Bwd;
 
 static void
-backward_tile (gpointer data, int tile, int thread)
+backward_batch (gpointer data, int task, int thread)
 {
   const Bwd         *j = data;
   const SwagFftConv *fc = j->fc;
-  const int          t = fc->t, v = fc->v, f = fc->f, k = fc->k;
-  const int          y0 = (tile / j->tiles_x) * v, x0 = (tile % j->tiles_x) * v;
-  const int          ny = MIN (v, j->h - y0), nx = MIN (v, j->w - x0);
-  /* din at (y0 + s) needs dout rows y0 + s + pad - (k - 1) .. y0 + s + pad:
-   * the patch starts at row y0 + pad - (k - 1). */
-  const int          py = y0 + fc->pad - (k - 1), px = x0 + fc->pad - (k - 1);
+  const int          t = fc->t, v = fc->v, k = fc->k;
+  const int          first = task * fc->batch;
+  const int          n = MIN (fc->batch, j->tiles - first);
   const gsize        hw = (gsize) j->h * j->w;
   Work               wk;
 
   work_get (fc, j->pool, thread, &wk);
-  for (int c = 0; c < fc->in_c; c++)
-    memset (acc_spectrum (fc, &wk, c), 0, sizeof (fftwf_complex) * f);
+  for (int b = 0; b < n; b++)
+    for (int c = 0; c < fc->in_c; c++)
+      memset (acc_spectrum (fc, &wk, b, c), 0,
+              sizeof (float) * spectrum_floats (t));
 
   for (int o = 0; o < fc->out_c; o++)
-    {
-      const float *src = j->dout + o * hw;
-      for (int u = 0; u < t; u++)
-        {
-          float    *row = wk.plane + (gsize) u * t;
-          const int iy = py + u;
-          int       a, b;
+    for (int b = 0; b < n; b++)
+      {
+        const int tile = first + b;
+        const int y0 = (tile / j->tiles_x) * v, x0 = (tile % j->tiles_x) * v;
 
-          if (iy < 0 || iy >= j->h)
-            {
-              memset (row, 0, sizeof (float) * t);
-              continue;
-            }
-          a = MAX (0, -px);
-          b = MIN (t, j->w - px);
-          for (int s = 0; s < a; s++)
-            row[s] = 0.0f;
-          if (j->bits)
-            {
-              const gsize base = o * hw + (gsize) iy * j->w + px;
-              for (int s = a; s < b; s++)
-                row[s] = swag_bits_get (j->bits, base + s, 1)
-                         ? src[(gsize) iy * j->w + px + s] : 0.0f;
-            }
-          else if (b > a)
-            memcpy (row + a, src + (gsize) iy * j->w + px + a,
-                    sizeof (float) * (b - a));
-          for (int s = MAX (a, b); s < t; s++)
-            row[s] = 0.0f;
-        }
-      fftwf_execute_dft_r2c (fc->r2c, wk.plane, wk.spec);
-      /* D_c += Q K_oc: convolution with the kernel. */
+        /* din at (y0 + s) needs dout rows y0 + s + pad - (k - 1) .. y0 + s
+         * + pad: the patch starts at row y0 + pad - (k - 1). */
+        load_patch (j->dout + o * hw, j->h, j->w, y0 + fc->pad - (k - 1),
+                    x0 + fc->pad - (k - 1), t, j->bits, o * hw, wk.plane);
+        r2c (fc, wk.plane, wk.spec);
+        /* D_c += Q K_oc: convolution with the kernel. */
+        for (int c = 0; c < fc->in_c; c++)
+          mul_add (wk.spec, kernel_spectrum (fc, o, c),
+                   acc_spectrum (fc, &wk, b, c), fc->fp);
+      }
+
+  for (int b = 0; b < n; b++)
+    {
+      const int tile = first + b;
+      const int y0 = (tile / j->tiles_x) * v, x0 = (tile % j->tiles_x) * v;
+      const int ny = MIN (v, j->h - y0), nx = MIN (v, j->w - x0);
       for (int c = 0; c < fc->in_c; c++)
         {
-          fftwf_complex       *d = acc_spectrum (fc, &wk, c);
-          const fftwf_complex *kk = kernel_spectrum (fc, o, c);
-          for (int i = 0; i < f; i++)
+          float *dst = j->din + c * hw + (gsize) y0 * j->w + x0;
+          c2r (fc, acc_spectrum (fc, &wk, b, c), wk.plane);
+          for (int s = 0; s < ny; s++)
             {
-              const float qr = wk.spec[i][0], qi = wk.spec[i][1];
-              d[i][0] += qr * kk[i][0] - qi * kk[i][1];
-              d[i][1] += qr * kk[i][1] + qi * kk[i][0];
+              const float *row = wk.plane + (gsize) (s + k - 1) * t + (k - 1);
+              float       *d = dst + (gsize) s * j->w;
+              for (int r = 0; r < nx; r++)
+                d[r] += row[r];
             }
-        }
-    }
-
-  for (int c = 0; c < fc->in_c; c++)
-    {
-      float *dst = j->din + c * hw + (gsize) y0 * j->w + x0;
-      fftwf_execute_dft_c2r (fc->c2r, acc_spectrum (fc, &wk, c), wk.plane);
-      for (int s = 0; s < ny; s++)
-        {
-          const float *row = wk.plane + (gsize) (s + k - 1) * t + (k - 1);
-          float       *d = dst + (gsize) s * j->w;
-          for (int r = 0; r < nx; r++)
-            d[r] += row[r];
         }
     }
   work_release (&wk);
@@ -492,8 +608,8 @@ swag_fftconv_backward (SwagCtx *ctx, const SwagFftConv *fc,
                        int w, float *din)
 {
   Bwd j = { fc, ctx->pool, dout, relu_bits, din, h, w,
-            (w + fc->v - 1) / fc->v };
-  const int tiles = ((h + fc->v - 1) / fc->v) * j.tiles_x;
+            (w + fc->v - 1) / fc->v, 0 };
 
-  swag_pool_run (ctx->pool, tiles, backward_tile, &j);
+  j.tiles = ((h + fc->v - 1) / fc->v) * j.tiles_x;
+  swag_pool_run (ctx->pool, n_tasks (fc, j.tiles), backward_batch, &j);
 }

@@ -13,6 +13,7 @@
 #include "swag-net.h"
 #include "swag-blas.h"
 #include "swag-core.h"
+#include "swag-fftconv.h"
 #include "swag-i18n.h"
 
 #include <math.h>
@@ -242,6 +243,34 @@ build_pseudo (Builder *b, gboolean shortcuts, SwagPooling pooling)
     }
 }
 
+/* The multi-scale random network of Ustyuzhaninov, Brendel, Gatys and
+ * Bethge ("What does it take to generate natural textures?", ICLR 2017): one
+ * layer of parallel "same" convolutions of the RGB input with kernels from 3
+ * to 55 pixels, each followed by ReLU, no bias. Each kernel size is a node
+ * (state-dict name "scales.N", tap "kK"), so that its maps have a Gram of
+ * their own. */
+const int swag_multiscale_kernels[SWAG_MULTISCALE_N] = {
+  3, 5, 7, 11, 15, 23, 37, 55
+};
+
+static void
+build_multiscale (Builder *b)
+{
+  char name[32], tap[16];
+
+  for (int i = 0; i < SWAG_MULTISCALE_N; i++)
+    {
+      const int k = swag_multiscale_kernels[i];
+      int       node;
+
+      g_snprintf (name, sizeof name, "scales.%d", i);
+      g_snprintf (tap, sizeof tap, "k%d", k);
+      node = conv (b, -1, 3, SWAG_MULTISCALE_FILTERS, k, 1, k / 2, TRUE, name,
+                   NULL);
+      set_taps (b, node, tap, name);
+    }
+}
+
 SwagNet *
 swag_net_topology_new (SwagBackbone backbone, SwagPooling pooling)
 {
@@ -263,6 +292,7 @@ swag_net_topology_new (SwagBackbone backbone, SwagPooling pooling)
     case SWAG_BACKBONE_NORESNET50:    build_resnet50 (&b, FALSE);         break;
     case SWAG_BACKBONE_PSEUDO_VGG:    build_pseudo (&b, FALSE, pooling);  break;
     case SWAG_BACKBONE_PSEUDO_RESVGG: build_pseudo (&b, TRUE, pooling);   break;
+    case SWAG_BACKBONE_MULTISCALE:    build_multiscale (&b);              break;
     }
 
   net->n_nodes = (int) b.nodes->len;
@@ -294,10 +324,36 @@ swag_net_alloc_block (SwagNet *net, GError **error)
   return TRUE;
 }
 
+static void
+free_fft (SwagNet *net)
+{
+  for (int i = 0; i < net->n_nodes; i++)
+    if (net->nodes[i].op == SWAG_NODE_CONV && net->nodes[i].conv.fft)
+      {
+        swag_fftconv_free ((SwagFftConv *) net->nodes[i].conv.fft);
+        net->nodes[i].conv.fft = NULL;
+      }
+}
+
 gboolean
 swag_net_prepare (SwagNet *net, GError **error)
 {
   gsize total = 0, off = 0;
+
+  free_fft (net);
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      SwagNode *n = &net->nodes[i];
+      if (n->op == SWAG_NODE_CONV && swag_fftconv_applies (&n->conv))
+        {
+          n->conv.fft = swag_fftconv_new (&n->conv, error);
+          if (!n->conv.fft)
+            {
+              free_fft (net);
+              return FALSE;
+            }
+        }
+    }
 
   g_free (net->wino);
   net->wino = NULL;
@@ -333,6 +389,8 @@ swag_net_free (SwagNet *net)
 {
   if (!net)
     return;
+  if (net->nodes)
+    free_fft (net);
   g_free (net->wino);
   g_free (net->block);
   g_free (net->nodes);
@@ -852,7 +910,7 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
   ev->ctx.n_threads = MAX (n_threads, 1);
   {
     /* Each thread's workspace: the GEMM's packing, or the largest Winograd
-     * block of the evaluated convolutions. */
+     * block or FFT tile of the evaluated convolutions. */
     gsize work = swag_gemm_work_floats ();
     for (int i = 0; i < ev->plan.n; i++)
       {
@@ -861,6 +919,8 @@ swag_eval_new (const SwagNet *net, int h, int w, const int *taps, int n_taps,
                                    : ev->plan.shapes[nd->in0];
         if (nd->op == SWAG_NODE_CONV && nd->conv.wino)
           work = MAX (work, swag_winograd_work_floats (&nd->conv, in.h, in.w));
+        if (nd->op == SWAG_NODE_CONV && nd->conv.fft)
+          work = MAX (work, swag_fftconv_work_floats (nd->conv.fft));
       }
     ev->ctx.pool = swag_pool_new (ev->ctx.n_threads, work);
     if (!ev->ctx.pool)

@@ -58,6 +58,13 @@ struct _SwagNet
                                    to (swag_net_prepare), or NULL */
 };
 
+/* The multi-scale network: SWAG_MULTISCALE_N parallel convolutions of the
+ * input, kernel sides swag_multiscale_kernels, SWAG_MULTISCALE_FILTERS maps
+ * each. */
+#define SWAG_MULTISCALE_N 8
+#define SWAG_MULTISCALE_FILTERS 32
+extern const int swag_multiscale_kernels[SWAG_MULTISCALE_N];
+
 /* The nodes of @backbone without weights (block NULL): enough to check tap
  * names and compute shapes. */
 SwagNet *swag_net_topology_new (SwagBackbone backbone, SwagPooling pooling);

@@ -8,7 +8,8 @@
 #include <string.h>
 
 static const char *const backbone_names[] = {
-  "vgg19", "resnet50", "noresnet50", "pseudo-vgg", "pseudo-resvgg", NULL
+  "vgg19", "resnet50", "noresnet50", "pseudo-vgg", "pseudo-resvgg",
+  "multiscale", NULL
 };
 static const char *const pooling_names[] = { "max", "avg", NULL };
 static const char *const smoothing_names[] = {
@@ -76,15 +77,19 @@ swag_choice_parse (SwagChoice choice, const char *name, GError **error)
 
 /* ------------------------------------------------------------ defaults -- */
 
+#define MULTISCALE_TAPS "k3,k5,k7,k11,k15,k23,k37,k55"
+
 static gboolean
 is_resnet_family (SwagBackbone b)
 {
-  return b != SWAG_BACKBONE_VGG19;
+  return b != SWAG_BACKBONE_VGG19 && b != SWAG_BACKBONE_MULTISCALE;
 }
 
 const char *
 swag_default_style_layers (SwagBackbone backbone)
 {
+  if (backbone == SWAG_BACKBONE_MULTISCALE)
+    return MULTISCALE_TAPS;
   return is_resnet_family (backbone)
          ? "conv0_0,conv1_2,conv2_3,conv3_5,conv4_2"
          : "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1";
@@ -93,10 +98,13 @@ swag_default_style_layers (SwagBackbone backbone)
 /* One level shallower than the paper's (relu4_2, conv3_5): with random
  * weights, deep features keep too little of the content's layout, and the
  * study (docs/study) found the picture lost at relu4_2 long before the
- * style's strokes appear. The paper presets keep the paper's layers. */
+ * style's strokes appear. The paper presets keep the paper's layers. The
+ * multi-scale network has one layer: every kernel size carries content. */
 const char *
 swag_default_content_layers (SwagBackbone backbone)
 {
+  if (backbone == SWAG_BACKBONE_MULTISCALE)
+    return MULTISCALE_TAPS;
   return is_resnet_family (backbone) ? "conv2_3" : "relu3_1";
 }
 
@@ -104,6 +112,8 @@ const char *
 swag_default_smooth_layers (SwagBackbone backbone)
 {
   /* The paper smooths every layer whose Gram or features enter a loss. */
+  if (backbone == SWAG_BACKBONE_MULTISCALE)
+    return MULTISCALE_TAPS;
   return is_resnet_family (backbone)
          ? "conv0_0,conv1_2,conv2_3,conv3_5,conv4_2"
          : "relu1_1,relu2_1,relu3_1,relu4_1,relu4_2,relu5_1";
@@ -128,7 +138,7 @@ swag_params_content_layers (const SwagParams *p)
   if (p->content_layers)
     return p->content_layers;
   /* The paper's raw weighting goes with the paper's content layer. */
-  if (raw_weights (p))
+  if (raw_weights (p) && p->backbone != SWAG_BACKBONE_MULTISCALE)
     return is_resnet_family (p->backbone) ? "conv3_5" : "relu4_2";
   return swag_default_content_layers (p->backbone);
 }
@@ -271,7 +281,7 @@ swag_params_validate (const SwagParams *p, GError **error)
   SwagNet *topo;
   gboolean ok;
 
-  RANGE ((guint) p->backbone <= SWAG_BACKBONE_PSEUDO_RESVGG, "Unknown backbone");
+  RANGE ((guint) p->backbone <= SWAG_BACKBONE_MULTISCALE, "Unknown backbone");
   RANGE ((guint) p->pooling <= SWAG_POOLING_AVG, "Unknown pooling");
   RANGE ((guint) p->smoothing <= SWAG_SMOOTHING_AUTO, "Unknown smoothing");
   RANGE ((guint) p->optimizer <= SWAG_OPTIMIZER_ADAM, "Unknown optimizer");

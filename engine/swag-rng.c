@@ -65,3 +65,11 @@ swag_rng_fill_normal (float *out, gsize n, double mean, double std,
   for (gsize i = 0; i < n; i++)
     out[i] = (float) (mean + std * swag_rng_normal (seed, key, i));
 }
+
+void
+swag_rng_fill_uniform (float *out, gsize n, double lo, double hi,
+                       guint64 seed, guint64 key)
+{
+  for (gsize i = 0; i < n; i++)
+    out[i] = (float) (lo + (hi - lo) * swag_rng_uniform (seed, key, i));
+}

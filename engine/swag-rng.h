@@ -20,6 +20,10 @@ double  swag_rng_normal  (guint64 seed, guint64 key, guint64 i);
 void    swag_rng_fill_normal (float *out, gsize n, double mean, double std,
                               guint64 seed, guint64 key);
 
+/* out[i] = (float) (lo + (hi - lo) * uniform(seed, key, i)), i < n */
+void    swag_rng_fill_uniform (float *out, gsize n, double lo, double hi,
+                               guint64 seed, guint64 key);
+
 G_END_DECLS
 
 #endif /* SWAG_RNG_H */

@@ -50,10 +50,20 @@ swag_net_init_random (SwagNet *net, guint64 seed)
       w = net->block + net->weight_offsets[i];
       b = w + conv_weight_floats (&n->conv);
       name = g_strconcat (n->name, ".weight", NULL);
-      swag_rng_fill_normal (w, conv_weight_floats (&n->conv), 0.0,
-                            sqrt (2.0 / ((double) n->conv.out_c * n->conv.kh
-                                         * n->conv.kw)),
-                            seed, swag_rng_key (name));
+      if (net->backbone == SWAG_BACKBONE_MULTISCALE)
+        {
+          /* Glorot (Xavier) uniform, as the multi-scale network's authors
+           * (Lasagne's default): +-sqrt(6 / (fan_in + fan_out)). */
+          double a = sqrt (6.0 / ((double) (n->conv.in_c + n->conv.out_c)
+                                  * n->conv.kh * n->conv.kw));
+          swag_rng_fill_uniform (w, conv_weight_floats (&n->conv), -a, a,
+                                 seed, swag_rng_key (name));
+        }
+      else
+        swag_rng_fill_normal (w, conv_weight_floats (&n->conv), 0.0,
+                              sqrt (2.0 / ((double) n->conv.out_c * n->conv.kh
+                                           * n->conv.kw)),
+                              seed, swag_rng_key (name));
       g_free (name);
       memset (b, 0, sizeof (float) * n->conv.out_c);
       if (n->bn)
@@ -223,6 +233,15 @@ swag_weights_find (SwagBackbone backbone, const char *const *extra_dirs,
   GString            *searched;
   char               *found = NULL;
 
+  if (!file && backbone == SWAG_BACKBONE_MULTISCALE)
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
+                   /* TRANSLATORS: %s is the network, "multiscale". */
+                   _("%s has no pre-trained weights: it is an untrained "
+                     "texture model and runs with random weights only"),
+                   swag_choice_names (SWAG_CHOICE_BACKBONE)[backbone]);
+      return NULL;
+    }
   if (!file)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,

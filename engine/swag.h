@@ -42,7 +42,8 @@ typedef enum
   SWAG_BACKBONE_RESNET50,
   SWAG_BACKBONE_NORESNET50,
   SWAG_BACKBONE_PSEUDO_VGG,
-  SWAG_BACKBONE_PSEUDO_RESVGG
+  SWAG_BACKBONE_PSEUDO_RESVGG,
+  SWAG_BACKBONE_MULTISCALE     /* one layer of random kernels, 3 to 55 px */
 } SwagBackbone;
 
 typedef enum
