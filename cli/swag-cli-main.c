@@ -1,5 +1,5 @@
-/* swag-transfer: the command line of swag-style. Files in, file out, the
- * same engine as the GIMP plug-in. GPL-3.0-or-later.
+/* swag-cli-main.c: swag-transfer, the command line of swag-style. Files in,
+ * file out, the same engine as the GIMP plug-in. GPL-3.0-or-later.
  *
  *   swag-transfer [OPTION…] CONTENT STYLE [STYLE…] -o OUT
  *   swag-transfer [OPTION…] --batch DIR STYLE CONTENT…

@@ -1,5 +1,5 @@
-/* swag-pool.c: the evaluation's thread pool. GPL-3.0-or-later. */
-#include "swag-pool.h"
+/* swag-threadpool.c: the evaluation's thread pool. GPL-3.0-or-later. */
+#include "swag-threadpool.h"
 
 #include <stdlib.h>
 

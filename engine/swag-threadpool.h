@@ -1,4 +1,4 @@
-/* swag-pool.h: a small thread pool owned by an evaluation context (never a
+/* swag-threadpool.h: a small thread pool owned by an evaluation context (never a
  * static). The caller's thread takes part; the other n - 1 threads sleep on a
  * condition variable between jobs, so an idle pool costs no CPU and never
  * competes with OpenBLAS's threads or another process. Internal to the
@@ -14,8 +14,8 @@
  *
  * GPL-3.0-or-later.
  */
-#ifndef SWAG_POOL_H
-#define SWAG_POOL_H
+#ifndef SWAG_THREADPOOL_H
+#define SWAG_THREADPOOL_H
 
 #include <glib.h>
 
@@ -53,4 +53,4 @@ gsize     swag_pool_n_chunks  (gsize n, gsize chunk);
 
 G_END_DECLS
 
-#endif /* SWAG_POOL_H */
+#endif /* SWAG_THREADPOOL_H */
