@@ -1,6 +1,7 @@
 /* swag-params.c: settings, their names, defaults, presets, validation and
  * their JSON form. GPL-3.0-or-later. */
 #include "swag.h"
+#include "swag-core.h"
 #include "swag-net.h"
 #include "swag-i18n.h"
 
@@ -219,31 +220,55 @@ swag_params_apply_preset (SwagParams *p, const char *preset, GError **error)
 
 /* ---------------------------------------------------------- validation -- */
 
+/* ----------------------------------------------------------- tap lists -- */
+
+gboolean
+swag_taps_parse (const SwagNet *net, const char *list, GArray *nodes,
+                 GError **error)
+{
+  char   **names = g_strsplit (list, ",", -1);
+  gboolean ok = TRUE;
+
+  for (int i = 0; names[i]; i++)
+    {
+      const char *name = g_strstrip (names[i]);
+      int         node;
+      gboolean    seen = FALSE;
+
+      if (!*name)
+        continue;
+      node = swag_net_find_tap (net, name, ok ? error : NULL);
+      if (node < 0)
+        {
+          ok = FALSE;
+          continue;
+        }
+      for (guint k = 0; k < nodes->len && !seen; k++)
+        seen = g_array_index (nodes, int, k) == node;
+      if (!seen)
+        g_array_append_val (nodes, node);
+    }
+  g_strfreev (names);
+  return ok;
+}
+
 static gboolean
 check_layers (SwagNet *topo, const char *list, const char *what,
               gboolean may_be_empty, GError **error)
 {
-  char   **names;
+  GArray  *nodes;
+  GError  *e = NULL;
   gboolean ok = TRUE;
-  int      n = 0;
 
   if (!list)
     return TRUE;
-  names = g_strsplit (list, ",", -1);
-  for (int i = 0; ok && names[i]; i++)
+  nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  if (!swag_taps_parse (topo, list, nodes, &e))
     {
-      char *name = g_strstrip (names[i]);
-      GError *e = NULL;
-      if (!*name)
-        continue;
-      n++;
-      if (swag_net_find_tap (topo, name, &e) < 0)
-        {
-          g_propagate_prefixed_error (error, e, "%s: ", what);
-          ok = FALSE;
-        }
+      g_propagate_prefixed_error (error, e, "%s: ", what);
+      ok = FALSE;
     }
-  if (ok && n == 0 && !may_be_empty)
+  if (ok && nodes->len == 0 && !may_be_empty)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
                    /* TRANSLATORS: %s is "Style layers", "Content layers" or
@@ -252,7 +277,7 @@ check_layers (SwagNet *topo, const char *list, const char *what,
                    _("%s: the list of layers is empty"), what);
       ok = FALSE;
     }
-  g_strfreev (names);
+  g_array_unref (nodes);
   return ok;
 }
 
@@ -326,27 +351,12 @@ swag_params_validate (const SwagParams *p, GError **error)
 
 /* ---------------------------------------------------------------- JSON -- */
 
-/* Written by hand: json-glib 1.6 prints 1e17 as "1e+17.0" (not JSON) and has
- * no unsigned integers, and the settings hold both. */
+/* Written by hand (swag_json_append_string says why). */
 static void
 json_string (GString *out, const char *key, const char *value)
 {
-  g_string_append_printf (out, "%s\"%s\": \"", out->len > 1 ? ", " : "", key);
-  for (const guchar *c = (const guchar *) value; *c; c++)
-    switch (*c)
-      {
-      case '"':  g_string_append (out, "\\\""); break;
-      case '\\': g_string_append (out, "\\\\"); break;
-      case '\n': g_string_append (out, "\\n"); break;
-      case '\t': g_string_append (out, "\\t"); break;
-      case '\r': g_string_append (out, "\\r"); break;
-      default:
-        if (*c < 0x20)
-          g_string_append_printf (out, "\\u%04x", *c);
-        else
-          g_string_append_c (out, (char) *c);
-      }
-  g_string_append_c (out, '"');
+  g_string_append_printf (out, "%s\"%s\": ", out->len > 1 ? ", " : "", key);
+  swag_json_append_string (out, value);
 }
 
 static void

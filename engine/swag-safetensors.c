@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "swag.h"
+#include "swag-core.h"
 #include "swag-i18n.h"
 
 /* The format's own cap on the JSON header (safetensors' MAX_HEADER_SIZE). */
@@ -1248,22 +1249,6 @@ swag_safetensors_read_f32 (const SwagSafetensors *st, const char *tensor,
 
 /* -------------------------------------------------------------- writing -- */
 
-static void
-append_json_string (GString *s, const char *str)
-{
-  g_string_append_c (s, '"');
-  for (const guchar *c = (const guchar *) str; *c != '\0'; c++)
-    {
-      if (*c == '"' || *c == '\\')
-        g_string_append_printf (s, "\\%c", *c);
-      else if (*c < 0x20)
-        g_string_append_printf (s, "\\u%04x", *c);
-      else
-        g_string_append_c (s, (char) *c);
-    }
-  g_string_append_c (s, '"');
-}
-
 gboolean
 swag_safetensors_write (const char *path, int n_tensors,
                         const char *const *names,
@@ -1322,7 +1307,7 @@ swag_safetensors_write (const char *path, int n_tensors,
 
       if (k > 0)
         g_string_append_c (header, ',');
-      append_json_string (header, names[k]);
+      swag_json_append_string (header, names[k]);
       g_string_append (header, ":{\"dtype\":\"F32\",\"shape\":");
       append_shape (header, shapes[k], ndims[k]);
       g_string_append_printf (header, ",\"data_offsets\":[%" G_GUINT64_FORMAT

@@ -114,6 +114,16 @@ void       swag_image_free (SwagImage *image);
 float      swag_u8_to_float (guint8 k);
 guint8     swag_float_to_u8 (float v);
 
+/* The size with the aspect ratio of @width x @height whose longest side is
+ * @longest (the other side rounded, at least 1): swag_scale_size shrinks
+ * and enlarges, swag_fit_size only shrinks (a size already no larger is
+ * kept). The one rule for every size the engine, the plug-in and its
+ * dialog derive. */
+void       swag_scale_size  (int width, int height, int longest,
+                             int *w, int *h);
+void       swag_fit_size    (int width, int height, int longest,
+                             int *w, int *h);
+
 /* ---------------------------------------------------------------- params -- */
 
 typedef struct
