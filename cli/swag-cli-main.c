@@ -11,6 +11,7 @@
  * the file concerned. */
 #include "swag.h"
 #include "swag-cli-image.h"
+#include "swag-cli-options.h"
 #include "swag-cli-progress.h"
 #include "swag-cli-report.h"
 
@@ -107,441 +108,6 @@ say_error (const char *format, ...)
   g_free (text);
 }
 
-/* ------------------------------------------------------------ options -- */
-
-/* Every value as given, NULL when the flag was not: presets apply first, so
- * only the flags actually given override them. */
-typedef struct
-{
-  char    *out, *batch, *report;
-  char   **style_files;
-  char    *preset, *backbone, *pooling, *weights, *seed, *smoothing;
-  char    *style_layers, *content_layers, *smooth_layers;
-  char    *temperature, *alpha, *iterations, *style_strength;
-  char    *style_weight, *content_weight, *tv_weight;
-  char    *size, *scales, *optimizer, *lbfgs_history, *learning_rate, *init;
-  char    *style_scale, *style_blend, *threads, *memory_limit;
-  gboolean preserve_colors, match_histogram, diagnose, quiet, version;
-  char   **args;
-} CliOptions;
-
-static void
-options_clear (CliOptions *o)
-{
-  char **strings[] = {
-    &o->out, &o->batch, &o->report, &o->preset, &o->backbone, &o->pooling,
-    &o->weights, &o->seed, &o->smoothing, &o->style_layers,
-    &o->content_layers, &o->smooth_layers, &o->temperature, &o->alpha,
-    &o->iterations, &o->style_strength, &o->style_weight, &o->content_weight,
-    &o->tv_weight, &o->size, &o->scales, &o->optimizer, &o->lbfgs_history,
-    &o->learning_rate, &o->init, &o->style_scale, &o->style_blend,
-    &o->threads, &o->memory_limit,
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
-    g_clear_pointer (strings[i], g_free);
-  g_clear_pointer (&o->style_files, g_strfreev);
-  g_clear_pointer (&o->args, g_strfreev);
-}
-
-/* Help texts that show the engine's own names and defaults, so that they
- * cannot drift from it. Kept in @keep until the context is gone. */
-static char * G_GNUC_PRINTF (2, 3)
-help (GPtrArray *keep, const char *format, ...)
-{
-  va_list ap;
-  char   *s;
-
-  va_start (ap, format);
-  s = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_ptr_array_add (keep, s);
-  return s;
-}
-
-static char *
-choices (GPtrArray *keep, SwagChoice choice)
-{
-  char *s = g_strjoinv (", ", (char **) swag_choice_names (choice));
-
-  g_ptr_array_add (keep, s);
-  return s;
-}
-
-static char *
-number (GPtrArray *keep, double v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  char *s = g_strdup (g_ascii_dtostr (buf, sizeof buf, v));
-
-  g_ptr_array_add (keep, s);
-  return s;
-}
-
-static GOptionContext *
-options_context (CliOptions *o, GPtrArray *keep)
-{
-  SwagParams      d;
-  GOptionContext *ctx;
-  const char     *const *bb = swag_choice_names (SWAG_CHOICE_BACKBONE);
-  const char     *const *pool = swag_choice_names (SWAG_CHOICE_POOLING);
-  const char     *const *sm = swag_choice_names (SWAG_CHOICE_SMOOTHING);
-  const char     *const *opt = swag_choice_names (SWAG_CHOICE_OPTIMIZER);
-  const char     *const *ini = swag_choice_names (SWAG_CHOICE_INIT);
-
-  swag_params_init_defaults (&d);
-  {
-    /* Automatic arrays may take run-time addresses: no static tables. */
-    GOptionEntry entries[] = {
-      { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->out,
-        /* TRANSLATORS: in --help, the upper-case words (OUT, DIR, STYLE,
-         * CONTENT, NAME, FILE, ...) stand for the values of the options and
-         * arguments: translate each the same way everywhere, in the usage
-         * line, the summary and the descriptions. */
-        _("Write the result to OUT (.png, .jpg or .jpeg)"), _("OUT") },
-      { "batch", 'b', 0, G_OPTION_ARG_FILENAME, &o->batch,
-        _("Stylise every CONTENT into folder DIR as NAME.png, loading the network once"),
-        _("DIR") },
-      { "style", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->style_files,
-        _("A style image (repeat for several); every file argument is then a content image"),
-        _("STYLE") },
-      { "preset", 0, 0, G_OPTION_ARG_STRING, &o->preset,
-        help (keep, _("Start from a preset: %s; the other options override it"),
-              choices (keep, SWAG_CHOICE_PRESET)),
-        _("NAME") },
-      { "backbone", 0, 0, G_OPTION_ARG_STRING, &o->backbone,
-        help (keep, _("Network: %s (default %s)"),
-              choices (keep, SWAG_CHOICE_BACKBONE), bb[d.backbone]),
-        _("NAME") },
-      { "pooling", 0, 0, G_OPTION_ARG_STRING, &o->pooling,
-        help (keep, _("Pooling of VGG-19 and the pseudo networks: %s (default %s)"),
-              choices (keep, SWAG_CHOICE_POOLING), pool[d.pooling]),
-        _("KIND") },
-      { "weights", 0, 0, G_OPTION_ARG_FILENAME, &o->weights,
-        _("random (default), pretrained (vgg19.safetensors or resnet50.safetensors looked up under $XDG_DATA_HOME and $XDG_DATA_DIRS in swag-style/weights/), or a .safetensors file"),
-        _("WEIGHTS") },
-      { "seed", 0, 0, G_OPTION_ARG_STRING, &o->seed,
-        help (keep, _("Seed of the random weights and noise (default %s)"),
-              number (keep, (double) d.seed)),
-        _("N") },
-      { "smoothing", 0, 0, G_OPTION_ARG_STRING, &o->smoothing,
-        help (keep, _("SWAG smoothing: %s (default %s)"),
-              choices (keep, SWAG_CHOICE_SMOOTHING), sm[d.smoothing]),
-        _("MODE") },
-      { "smooth-layers", 0, 0, G_OPTION_ARG_STRING, &o->smooth_layers,
-        _("Comma-separated taps to smooth (default: every loss tap)"),
-        _("TAPS") },
-      { "style-layers", 0, 0, G_OPTION_ARG_STRING, &o->style_layers,
-        help (keep, _("Comma-separated style taps (default %s; %s)"),
-              swag_default_style_layers (SWAG_BACKBONE_VGG19),
-              swag_default_style_layers (SWAG_BACKBONE_RESNET50)),
-        _("TAPS") },
-      { "content-layers", 0, 0, G_OPTION_ARG_STRING, &o->content_layers,
-        help (keep, _("Comma-separated content taps, may be empty (default %s; %s)"),
-              swag_default_content_layers (SWAG_BACKBONE_VGG19),
-              swag_default_content_layers (SWAG_BACKBONE_RESNET50)),
-        _("TAPS") },
-      { "temperature", 0, 0, G_OPTION_ARG_STRING, &o->temperature,
-        help (keep, _("Softmax temperature (default %s)"),
-              number (keep, d.temperature)),
-        _("T") },
-      { "alpha", 0, 0, G_OPTION_ARG_STRING, &o->alpha,
-        help (keep, _("Factor of the scale smoothing (default %s)"),
-              number (keep, d.alpha)),
-        _("A") },
-      { "iterations", 'n', 0, G_OPTION_ARG_STRING, &o->iterations,
-        help (keep, _("Loss evaluations over all scales (default %d)"),
-              d.iterations),
-        _("N") },
-      { "style-strength", 0, 0, G_OPTION_ARG_STRING, &o->style_strength,
-        help (keep, _("Normalised style loss against content loss (default %s)"),
-              number (keep, d.style_strength)),
-        _("W") },
-      { "style-weight", 0, 0, G_OPTION_ARG_STRING, &o->style_weight,
-        _("Raw (paper) style weight; raw weights replace --style-strength when either is above 0"),
-        _("W") },
-      { "content-weight", 0, 0, G_OPTION_ARG_STRING, &o->content_weight,
-        _("Raw (paper) content weight"), _("W") },
-      { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &o->tv_weight,
-        help (keep, _("Total-variation weight (default %s)"),
-              number (keep, d.tv_weight)),
-        _("W") },
-      { "size", 0, 0, G_OPTION_ARG_STRING, &o->size,
-        help (keep, _("Longest side of the optimisation in pixels (default %d)"),
-              d.size),
-        _("PIXELS") },
-      { "scales", 0, 0, G_OPTION_ARG_STRING, &o->scales,
-        help (keep, _("Coarse-to-fine scales, 1 = single (default %d)"),
-              d.scales),
-        _("N") },
-      { "optimizer", 0, 0, G_OPTION_ARG_STRING, &o->optimizer,
-        help (keep, _("Optimiser: %s (default %s)"),
-              choices (keep, SWAG_CHOICE_OPTIMIZER), opt[d.optimizer]),
-        _("NAME") },
-      { "lbfgs-history", 0, 0, G_OPTION_ARG_STRING, &o->lbfgs_history,
-        help (keep, _("L-BFGS history pairs (default %d)"), d.lbfgs_history),
-        _("N") },
-      { "learning-rate", 0, 0, G_OPTION_ARG_STRING, &o->learning_rate,
-        help (keep, _("Adam's learning rate, image units (default %s)"),
-              number (keep, d.learning_rate)),
-        _("R") },
-      { "init", 0, 0, G_OPTION_ARG_STRING, &o->init,
-        help (keep, _("Starting image: %s (default %s)"),
-              choices (keep, SWAG_CHOICE_INIT), ini[d.init]),
-        _("KIND") },
-      { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &o->preserve_colors,
-        _("Keep the content's colours: luminance-only transfer"), NULL },
-      { "match-histogram", 0, 0, G_OPTION_ARG_NONE, &o->match_histogram,
-        _("Match the content's colour histogram to the first style first"),
-        NULL },
-      { "style-scale", 0, 0, G_OPTION_ARG_STRING, &o->style_scale,
-        help (keep, _("Style image size relative to the content (default %s)"),
-              number (keep, d.style_scale)),
-        _("F") },
-      { "style-blend", 0, 0, G_OPTION_ARG_STRING, &o->style_blend,
-        _("Weights of the style images, one each (default: equal shares)"),
-        _("W1,W2,…") },
-      { "threads", 'j', 0, G_OPTION_ARG_STRING, &o->threads,
-        _("Threads (default: one per core)"), _("N") },
-      { "memory-limit", 0, 0, G_OPTION_ARG_STRING, &o->memory_limit,
-        _("Refuse runs that need more than this (default: the memory available)"),
-        _("MIB") },
-      { "report", 0, 0, G_OPTION_ARG_FILENAME, &o->report,
-        _("Write the loss terms of every evaluation (and the diagnosis) to FILE as JSON Lines"),
-        _("FILE") },
-      { "diagnose", 0, 0, G_OPTION_ARG_NONE, &o->diagnose,
-        _("Print per-tap statistics of the images (maximum activation, maximum Gram entry, Gram entropy); without -o or --batch, only that"),
-        NULL },
-      { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
-        _("No progress bar and no notes; errors only"), NULL },
-      { "version", 0, 0, G_OPTION_ARG_NONE, &o->version,
-        _("Print the version and exit"), NULL },
-      { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args,
-        NULL, NULL },
-      { NULL, 0, 0, 0, NULL, NULL, NULL }
-    };
-
-    ctx = g_option_context_new (_("CONTENT STYLE [STYLE…] -o OUT"));
-    g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
-    g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
-  }
-  g_option_context_set_summary (ctx,
-    _("Stylises CONTENT with the style of STYLE by neural style transfer with "
-      "SWAG-smoothed activations (Wang, Li, Vasconcelos, CVPR 2021). Several "
-      "styles are blended. The other forms:\n"
-      "\n"
-      "  swag-transfer [OPTION…] --batch DIR STYLE CONTENT…\n"
-      "  swag-transfer [OPTION…] --batch DIR -s STYLE [-s STYLE…] CONTENT…\n"
-      "  swag-transfer [OPTION…] --diagnose CONTENT [STYLE…]"));
-  g_option_context_set_description (ctx,
-    _("Images are PNG or JPEG. OUT's extension chooses its format; a PNG keeps "
-      "the content's alpha channel, a JPEG has none. OUT is written only when "
-      "the run succeeds, and replaced in one step.\n"
-      "\n"
-      "The batch form loads the network once and writes DIR/NAME.png for each "
-      "CONTENT called NAME.png or NAME.jpg; a file that fails is reported and "
-      "skipped, the others are still made, and the exit status is then 1.\n"
-      "\n"
-      "--preset applies first, whatever the order on the command line; the "
-      "other options override it.\n"
-      "\n"
-      "Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted "
-      "(Ctrl-C; a second Ctrl-C stops at once)."));
-  return ctx;
-}
-
-/* ------------------------------------------------------- value parsing -- */
-
-static gboolean
-bad_value (GError **error, const char *flag, const char *text, const char *what)
-{
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               _("--%s: “%s” is not %s"), flag, text, what);
-  return FALSE;
-}
-
-static gboolean
-parse_int (const char *flag, const char *text, int *out, GError **error)
-{
-  gint64 v;
-
-  if (!text)
-    return TRUE;
-  if (!g_ascii_string_to_signed (text, 10, G_MININT, G_MAXINT, &v, NULL))
-    return bad_value (error, flag, text, _("a whole number"));
-  *out = (int) v;
-  return TRUE;
-}
-
-/* g_ascii_strtod: "0.5" whatever the locale, as scripts write it. Ranges are
- * the engine's to check (swag_params_validate), with its messages. */
-static gboolean
-parse_double (const char *flag, const char *text, double *out, GError **error)
-{
-  char  *end = NULL;
-  double v;
-
-  if (!text)
-    return TRUE;
-  v = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0')
-    return bad_value (error, flag, text, _("a number"));
-  *out = v;
-  return TRUE;
-}
-
-static gboolean
-parse_choice (SwagChoice choice, const char *flag, const char *text, int *out,
-              GError **error)
-{
-  int v;
-
-  if (!text)
-    return TRUE;
-  v = swag_choice_parse (choice, text, error);
-  if (v < 0)
-    {
-      g_prefix_error (error, "--%s: ", flag);
-      return FALSE;
-    }
-  *out = v;
-  return TRUE;
-}
-
-/* The full unsigned 64-bit range, and negative numbers taken modulo 2^64:
- * the report writes seeds as signed 64-bit integers, and reading one back
- * must give the same run. */
-static gboolean
-parse_seed (const char *text, guint64 *out, GError **error)
-{
-  gint64  s;
-  guint64 u;
-
-  if (!text)
-    return TRUE;
-  if (text[0] == '-')
-    {
-      if (!g_ascii_string_to_signed (text, 10, G_MININT64, 0, &s, NULL))
-        return bad_value (error, "seed", text, _("a whole number"));
-      *out = (guint64) s;
-      return TRUE;
-    }
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &u, NULL))
-    return bad_value (error, "seed", text, _("a whole number"));
-  *out = u;
-  return TRUE;
-}
-
-/* The blend weights, one per style, each finite and >= 0, not all 0. */
-static double *
-parse_blend (const char *text, int n_styles, GError **error)
-{
-  char  **parts = g_strsplit (text, ",", -1);
-  int     n = (int) g_strv_length (parts);
-  double *w = NULL, sum = 0;
-
-  if (n != n_styles)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--style-blend: got %d weights, expected %d (one per style image)"),
-                   n, n_styles);
-      goto out;
-    }
-  w = g_new (double, n);
-  for (int i = 0; i < n; i++)
-    {
-      GError *e = NULL;
-      if (!parse_double ("style-blend", g_strstrip (parts[i]), &w[i], &e)
-          || !isfinite (w[i]) || w[i] < 0)
-        {
-          if (!e)
-            g_set_error (&e, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("--style-blend: weights must be zero or positive (got “%s”)"),
-                         parts[i]);
-          g_propagate_error (error, e);
-          g_clear_pointer (&w, g_free);
-          goto out;
-        }
-      sum += w[i];
-    }
-  if (!(sum > 0))
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("--style-blend: at least one weight must be above 0"));
-      g_clear_pointer (&w, g_free);
-    }
-out:
-  g_strfreev (parts);
-  return w;
-}
-
-/* Defaults, then the preset, then every flag given. The strings in @p point
- * into @o. */
-static gboolean
-options_to_params (const CliOptions *o, SwagParams *p, GError **error)
-{
-  int backbone = -1, pooling = -1, smoothing = -1, optimizer = -1, init = -1;
-
-  swag_params_init_defaults (p);
-  if (o->preset && !swag_params_apply_preset (p, o->preset, error))
-    {
-      g_prefix_error (error, "--preset: ");
-      return FALSE;
-    }
-  if (!parse_choice (SWAG_CHOICE_BACKBONE, "backbone", o->backbone, &backbone, error)
-      || !parse_choice (SWAG_CHOICE_POOLING, "pooling", o->pooling, &pooling, error)
-      || !parse_choice (SWAG_CHOICE_SMOOTHING, "smoothing", o->smoothing, &smoothing, error)
-      || !parse_choice (SWAG_CHOICE_OPTIMIZER, "optimizer", o->optimizer, &optimizer, error)
-      || !parse_choice (SWAG_CHOICE_INIT, "init", o->init, &init, error))
-    return FALSE;
-  if (backbone >= 0) p->backbone = backbone;
-  if (pooling >= 0) p->pooling = pooling;
-  if (smoothing >= 0) p->smoothing = smoothing;
-  if (optimizer >= 0) p->optimizer = optimizer;
-  if (init >= 0) p->init = init;
-
-  if (o->weights)
-    p->weights = o->weights;
-  if (o->style_layers)
-    p->style_layers = o->style_layers;
-  if (o->content_layers)
-    p->content_layers = o->content_layers;
-  if (o->smooth_layers)
-    p->smooth_layers = o->smooth_layers;
-  if (o->preserve_colors)
-    p->preserve_colors = TRUE;
-  if (o->match_histogram)
-    p->match_histogram = TRUE;
-
-  if (!parse_seed (o->seed, &p->seed, error)
-      || !parse_double ("temperature", o->temperature, &p->temperature, error)
-      || !parse_double ("alpha", o->alpha, &p->alpha, error)
-      || !parse_int ("iterations", o->iterations, &p->iterations, error)
-      || !parse_double ("style-strength", o->style_strength, &p->style_strength, error)
-      || !parse_double ("style-weight", o->style_weight, &p->style_weight, error)
-      || !parse_double ("content-weight", o->content_weight, &p->content_weight, error)
-      || !parse_double ("tv-weight", o->tv_weight, &p->tv_weight, error)
-      || !parse_int ("size", o->size, &p->size, error)
-      || !parse_int ("scales", o->scales, &p->scales, error)
-      || !parse_int ("lbfgs-history", o->lbfgs_history, &p->lbfgs_history, error)
-      || !parse_double ("learning-rate", o->learning_rate, &p->learning_rate, error)
-      || !parse_double ("style-scale", o->style_scale, &p->style_scale, error))
-    return FALSE;
-
-  if (o->memory_limit)
-    {
-      guint64 mib;
-      if (!g_ascii_string_to_unsigned (o->memory_limit, 10, 1,
-                                       G_MAXUINT64 >> 20, &mib, NULL))
-        return bad_value (error, "memory-limit", o->memory_limit,
-                          _("a positive number of MiB"));
-      p->memory_limit = mib << 20;
-    }
-
-  if (!swag_params_validate (p, error))
-    return FALSE;
-  return TRUE;
-}
 
 /* ---------------------------------------------------------------- jobs -- */
 
@@ -625,7 +191,9 @@ image_fits_network (const SwagParams *params, int w, int h, int size,
   SwagParams   p = *params;
   SwagEstimate est;
 
-  p.size = CLAMP (size, 16, 16384);
+  const SwagSetting *range = swag_setting_find ("size");
+
+  p.size = CLAMP (size, (int) range->min, (int) range->max);
   p.memory_limit = G_MAXUINT64;
   return swag_transfer_estimate (&p, w, h, w, h, &est, error);
 }
@@ -1028,18 +596,333 @@ batch_outputs (const char *dir, char **contents, GError **error)
 
 /* --------------------------------------------------------------- main -- */
 
+/* Each step of main returns an exit status, or GO_ON. */
+#define GO_ON (-1)
+
+/* What the files are, and what becomes of each. */
+typedef struct
+{
+  char    **contents;  /* the content images, in order */
+  char    **outs;      /* --batch: DIR/NAME.png for each content, else NULL */
+  char    **styles;    /* the style images */
+  CliFormat format;    /* of the outputs */
+  int       threads;   /* --threads; 0: one per core */
+} Plan;
+
+/* Parse: the options into @job's settings. Settings first: a bad value is
+ * a usage error, found before any file is touched. */
+static int
+parse_options (GOptionContext *ctx, int *argc, char ***argv, CliOptions *o,
+               Job *job, Plan *plan)
+{
+  GError *err = NULL;
+
+  if (!g_option_context_parse (ctx, argc, argv, &err))
+    {
+      say_error (_("%s (see --help)"), err->message);
+      g_error_free (err);
+      return EXIT_USAGE;
+    }
+  if (o->version)
+    {
+      printf ("%s (swag-style) %s\n", PROGRAM, swag_version ());
+      return EXIT_OK;
+    }
+  if (o->dump_settings)
+    {
+      GString *text = g_string_new (NULL);
+      gboolean ok = cli_dump_settings (o->dump_settings, text, &err);
+
+      fputs (text->str, stdout);
+      g_string_free (text, TRUE);
+      if (ok)
+        return EXIT_OK;
+      say_error ("%s", err->message);
+      g_error_free (err);
+      return EXIT_USAGE;
+    }
+  if (!cli_options_to_params (o, &job->params, &err)
+      || !cli_parse_int ("threads", o->threads, &plan->threads, &err))
+    {
+      say_error ("%s", err->message);
+      g_error_free (err);
+      return EXIT_USAGE;
+    }
+  if (plan->threads < 0 || plan->threads > 1024)
+    {
+      say_error (_("--threads must be between 0 (one per core) and 1024 (got %d)"),
+                 plan->threads);
+      return EXIT_USAGE;
+    }
+  return GO_ON;
+}
+
+/* Which files are contents and which styles, in each of the three forms. */
+static void
+sort_files (const CliOptions *o, Plan *plan)
+{
+  int n_args = o->args ? (int) g_strv_length (o->args) : 0;
+
+  if (o->style_files)
+    {
+      plan->styles = g_strdupv (o->style_files);
+      plan->contents = g_strdupv (o->args ? o->args : (char *[]) { NULL });
+    }
+  else if (o->batch)
+    {
+      /* --batch DIR STYLE CONTENT… */
+      plan->styles = g_new0 (char *, 2);
+      plan->styles[0] = n_args > 0 ? g_strdup (o->args[0]) : NULL;
+      plan->contents = g_strdupv (n_args > 0 ? o->args + 1 : (char *[]) { NULL });
+    }
+  else
+    {
+      /* CONTENT STYLE… */
+      plan->contents = g_new0 (char *, 2);
+      plan->contents[0] = n_args > 0 ? g_strdup (o->args[0]) : NULL;
+      plan->styles = g_strdupv (n_args > 0 ? o->args + 1 : (char *[]) { NULL });
+    }
+}
+
+/* The output: a known format, in a folder that can take it; in a batch,
+ * one name per content. */
+static int
+plan_outputs (const CliOptions *o, Plan *plan)
+{
+  GError *err = NULL;
+
+  if (o->out)
+    {
+      plan->format = cli_format_from_name (o->out);
+      if (plan->format == CLI_FORMAT_NONE)
+        {
+          char *shown = display (o->out);
+          say_error (_("%s: unknown output format; the name must end in .png, .jpg or .jpeg"),
+                     shown);
+          g_free (shown);
+          return EXIT_USAGE;
+        }
+      if (!check_output_file (o->out, &err))
+        {
+          say_error ("%s", err->message);
+          g_error_free (err);
+          return EXIT_FAILED;
+        }
+    }
+  if (o->batch)
+    {
+      plan->outs = batch_outputs (o->batch, plan->contents, &err);
+      if (!plan->outs)
+        {
+          say_error ("%s", err->message);
+          g_error_free (err);
+          return EXIT_USAGE;
+        }
+      plan->format = CLI_FORMAT_PNG;
+    }
+  return GO_ON;
+}
+
+/* Plan: what the files are and what is to be made of them; nothing is
+ * read yet. */
+static int
+plan_files (const CliOptions *o, Job *job, Plan *plan)
+{
+  GError            *err = NULL;
+  const SwagSetting *weights = swag_setting_find ("weights");
+
+  if (o->batch && o->out)
+    {
+      say_error (_("give either -o OUT or --batch DIR, not both"));
+      return EXIT_USAGE;
+    }
+  if (!o->batch && !o->out && !o->diagnose)
+    {
+      say_error (_("nothing to do: give -o OUT, --batch DIR or --diagnose (see --help)"));
+      return EXIT_USAGE;
+    }
+  sort_files (o, plan);
+  job->n_styles = (int) g_strv_length (plan->styles);
+  if (g_strv_length (plan->contents) == 0)
+    {
+      say_error (_("no content image given (see --help)"));
+      return EXIT_USAGE;
+    }
+  if (!o->batch && g_strv_length (plan->contents) > 1)
+    {
+      say_error (_("one content image at a time; use --batch DIR for several"));
+      return EXIT_USAGE;
+    }
+  if (job->n_styles == 0 && (o->out || o->batch))
+    {
+      say_error (_("no style image given (see --help)"));
+      return EXIT_USAGE;
+    }
+  if (o->style_blend && job->n_styles > 0)
+    {
+      job->blend = cli_parse_blend (o->style_blend, job->n_styles, &err);
+      if (!job->blend)
+        {
+          say_error ("%s", err->message);
+          g_error_free (err);
+          return EXIT_USAGE;
+        }
+    }
+  /* A weights file that is not there: say so now, not after the images. */
+  if (job->params.weights
+      && !g_strv_contains (weights->choices, job->params.weights)
+      && !g_file_test (job->params.weights, G_FILE_TEST_EXISTS))
+    {
+      char *shown = display (job->params.weights);
+      say_error (_("%s: no such weights file"), shown);
+      g_free (shown);
+      return EXIT_FAILED;
+    }
+  return plan_outputs (o, plan);
+}
+
+/* Prepare: the threads, Ctrl-C, the styles (once for every content), the
+ * batch's folder and the report. */
+static int
+prepare (const CliOptions *o, Job *job, const Plan *plan)
+{
+  GError *err = NULL;
+
+  /* Process-wide, once, before any network runs. */
+  swag_set_threads (plan->threads);
+  catch_sigint ();
+
+  job->diagnose = o->diagnose;
+  job->quiet = o->quiet;
+  job->tty = isatty (STDERR_FILENO);
+  job->style_paths = plan->styles;
+  job->progress.bar = job->tty;
+  job->progress.quiet = o->quiet;
+  job->progress.cancel = &interrupted;
+  job->settings = settings_object (&job->params, o->preset, job->blend,
+                                   job->n_styles);
+
+  if (!load_styles (job, o->out || o->batch))
+    return EXIT_FAILED;
+  if (o->batch && g_mkdir_with_parents (o->batch, 0777) != 0)
+    {
+      int   e = errno;
+      char *shown = display (o->batch);
+      say_error (_("%s: cannot create the folder: %s"), shown, g_strerror (e));
+      g_free (shown);
+      return EXIT_FAILED;
+    }
+  if (o->report)
+    {
+      job->report = cli_report_open (o->report, &err);
+      if (!job->report)
+        {
+          say_error ("%s", err->message);
+          g_error_free (err);
+          return EXIT_FAILED;
+        }
+      job->progress.report = job->report;
+    }
+  return GO_ON;
+}
+
+/* Run, a batch: every content in turn; one that fails is reported and
+ * skipped, the network failing stops the batch. */
+static int
+run_batch (Job *job, const Plan *plan)
+{
+  int        n = (int) g_strv_length (plan->contents);
+  int        status = EXIT_OK;
+  GPtrArray *failed = g_ptr_array_new_with_free_func (g_free);
+
+  for (int i = 0; i < n && status == EXIT_OK; i++)
+    {
+      char     *base = g_path_get_basename (plan->contents[i]);
+      char     *label = g_strdup_printf ("%d/%d %s", i + 1, n, base);
+      RunStatus r = run_one (job, plan->contents[i], plan->outs[i],
+                             plan->format, label);
+
+      g_free (base);
+      g_free (label);
+      if (r == RUN_INTERRUPTED)
+        status = EXIT_INTERRUPTED;
+      else if (r == RUN_FATAL)
+        status = EXIT_FAILED;
+      else if (r == RUN_FAILED)
+        g_ptr_array_add (failed, display (plan->contents[i]));
+    }
+  if (status == EXIT_OK && failed->len > 0)
+    {
+      GString *list = g_string_new (NULL);
+      for (guint i = 0; i < failed->len; i++)
+        g_string_append_printf (list, "%s%s", i ? ", " : "",
+                                (char *) g_ptr_array_index (failed, i));
+      say_error (ngettext ("%u of %d image failed: %s",
+                           "%u of %d images failed: %s", n),
+                 failed->len, n, list->str);
+      g_string_free (list, TRUE);
+      status = EXIT_FAILED;
+    }
+  g_ptr_array_unref (failed);
+  return status;
+}
+
+/* Run: the one content, or the batch. */
+static int
+run (const CliOptions *o, Job *job, const Plan *plan)
+{
+  int status = EXIT_OK;
+
+  if (o->batch)
+    status = run_batch (job, plan);
+  else
+    switch (run_one (job, plan->contents[0], o->out, plan->format, NULL))
+      {
+      case RUN_OK:
+        status = EXIT_OK;
+        break;
+      case RUN_FAILED:
+      case RUN_FATAL:
+        status = EXIT_FAILED;
+        break;
+      case RUN_INTERRUPTED:
+        status = EXIT_INTERRUPTED;
+        break;
+      }
+  if (status == EXIT_INTERRUPTED)
+    say_error (_("interrupted"));
+  return status;
+}
+
+static void
+job_clear (Job *job)
+{
+  for (int i = 0; job->styles && i < job->n_styles; i++)
+    swag_image_free (job->styles[i]);
+  g_free (job->styles);
+  g_free (job->blend);
+  swag_net_free (job->net);
+  if (job->settings)
+    json_object_unref (job->settings);
+}
+
+static void
+plan_clear (Plan *plan)
+{
+  g_strfreev (plan->contents);
+  g_strfreev (plan->outs);
+  g_strfreev (plan->styles);
+}
+
 int
 main (int argc, char **argv)
 {
-  CliOptions      o;
-  GPtrArray      *keep = g_ptr_array_new_with_free_func (g_free);
+  CliOptions      o = { 0 };
+  Job             job = { 0 };
+  Plan            plan = { 0 };
   GOptionContext *ctx;
   GError         *err = NULL;
-  Job             job;
-  char          **contents = NULL, **outs = NULL, **style_list = NULL;
-  int             n_args, status = EXIT_OK, threads = 0;
-  CliFormat       format = CLI_FORMAT_NONE;
-  GPtrArray      *failed = NULL;
+  int             status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -1047,250 +930,26 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname (PROGRAM);
 
-  memset (&o, 0, sizeof o);
-  memset (&job, 0, sizeof job);
-  ctx = options_context (&o, keep);
-  if (!g_option_context_parse (ctx, &argc, &argv, &err))
-    {
-      say_error (_("%s (see --help)"), err->message);
-      status = EXIT_USAGE;
-      goto out;
-    }
-  if (o.version)
-    {
-      printf ("%s (swag-style) %s\n", PROGRAM, swag_version ());
-      goto out;
-    }
+  ctx = cli_options_context (&o);
+  status = parse_options (ctx, &argc, &argv, &o, &job, &plan);
+  if (status == GO_ON)
+    status = plan_files (&o, &job, &plan);
+  if (status == GO_ON)
+    status = prepare (&o, &job, &plan);
+  if (status == GO_ON)
+    status = run (&o, &job, &plan);
 
-  /* Settings first: a bad value is a usage error, found before any file is
-   * touched. */
-  if (!options_to_params (&o, &job.params, &err)
-      || !parse_int ("threads", o.threads, &threads, &err))
-    {
-      say_error ("%s", err->message);
-      status = EXIT_USAGE;
-      goto out;
-    }
-  if (threads < 0 || threads > 1024)
-    {
-      say_error (_("--threads must be between 0 (one per core) and 1024 (got %d)"),
-                 threads);
-      status = EXIT_USAGE;
-      goto out;
-    }
-
-  /* Which files are what. */
-  n_args = o.args ? (int) g_strv_length (o.args) : 0;
-  if (o.batch && o.out)
-    {
-      say_error (_("give either -o OUT or --batch DIR, not both"));
-      status = EXIT_USAGE;
-      goto out;
-    }
-  if (!o.batch && !o.out && !o.diagnose)
-    {
-      say_error (_("nothing to do: give -o OUT, --batch DIR or --diagnose (see --help)"));
-      status = EXIT_USAGE;
-      goto out;
-    }
-  if (o.style_files)
-    {
-      style_list = g_strdupv (o.style_files);
-      contents = g_strdupv (o.args ? o.args : (char *[]) { NULL });
-    }
-  else if (o.batch)
-    {
-      /* --batch DIR STYLE CONTENT… */
-      style_list = g_new0 (char *, 2);
-      style_list[0] = n_args > 0 ? g_strdup (o.args[0]) : NULL;
-      contents = g_strdupv (n_args > 0 ? o.args + 1 : (char *[]) { NULL });
-    }
-  else
-    {
-      /* CONTENT STYLE… */
-      contents = g_new0 (char *, 2);
-      contents[0] = n_args > 0 ? g_strdup (o.args[0]) : NULL;
-      style_list = g_strdupv (n_args > 0 ? o.args + 1 : (char *[]) { NULL });
-    }
-  job.n_styles = (int) g_strv_length (style_list);
-  if (g_strv_length (contents) == 0)
-    {
-      say_error (_("no content image given (see --help)"));
-      status = EXIT_USAGE;
-      goto out;
-    }
-  if (!o.batch && g_strv_length (contents) > 1)
-    {
-      say_error (_("one content image at a time; use --batch DIR for several"));
-      status = EXIT_USAGE;
-      goto out;
-    }
-  if (job.n_styles == 0 && (o.out || o.batch))
-    {
-      say_error (_("no style image given (see --help)"));
-      status = EXIT_USAGE;
-      goto out;
-    }
-  if (o.style_blend && job.n_styles > 0)
-    {
-      job.blend = parse_blend (o.style_blend, job.n_styles, &err);
-      if (!job.blend)
-        {
-          say_error ("%s", err->message);
-          status = EXIT_USAGE;
-          goto out;
-        }
-    }
-  /* A weights file that is not there: say so now, not after the images. */
-  if (o.weights && strcmp (o.weights, "random") != 0
-      && strcmp (o.weights, "pretrained") != 0
-      && !g_file_test (o.weights, G_FILE_TEST_EXISTS))
-    {
-      char *shown = display (o.weights);
-      say_error (_("%s: no such weights file"), shown);
-      g_free (shown);
-      status = EXIT_FAILED;
-      goto out;
-    }
-  if (o.out)
-    {
-      format = cli_format_from_name (o.out);
-      if (format == CLI_FORMAT_NONE)
-        {
-          char *shown = display (o.out);
-          say_error (_("%s: unknown output format; the name must end in .png, .jpg or .jpeg"),
-                     shown);
-          g_free (shown);
-          status = EXIT_USAGE;
-          goto out;
-        }
-      if (!check_output_file (o.out, &err))
-        {
-          say_error ("%s", err->message);
-          status = EXIT_FAILED;
-          goto out;
-        }
-    }
-  if (o.batch)
-    {
-      outs = batch_outputs (o.batch, contents, &err);
-      if (!outs)
-        {
-          say_error ("%s", err->message);
-          status = EXIT_USAGE;
-          goto out;
-        }
-      format = CLI_FORMAT_PNG;
-    }
-
-  /* Process-wide, once, before any network runs. */
-  swag_set_threads (threads);
-  catch_sigint ();
-
-  job.diagnose = o.diagnose;
-  job.quiet = o.quiet;
-  job.tty = isatty (STDERR_FILENO);
-  job.style_paths = style_list;
-  job.progress.bar = job.tty;
-  job.progress.quiet = o.quiet;
-  job.progress.cancel = &interrupted;
-  job.settings = settings_object (&job.params, o.preset, job.blend,
-                                  job.n_styles);
-
-  if (!load_styles (&job, o.out || o.batch))
-    {
-      status = EXIT_FAILED;
-      goto out;
-    }
-  if (o.batch && g_mkdir_with_parents (o.batch, 0777) != 0)
-    {
-      int   e = errno;
-      char *shown = display (o.batch);
-      say_error (_("%s: cannot create the folder: %s"), shown, g_strerror (e));
-      g_free (shown);
-      status = EXIT_FAILED;
-      goto out;
-    }
-  if (o.report)
-    {
-      job.report = cli_report_open (o.report, &err);
-      if (!job.report)
-        {
-          say_error ("%s", err->message);
-          status = EXIT_FAILED;
-          goto out;
-        }
-      job.progress.report = job.report;
-    }
-
-  if (!o.batch)
-    {
-      switch (run_one (&job, contents[0], o.out, format, NULL))
-        {
-        case RUN_OK:          status = EXIT_OK; break;
-        case RUN_FAILED:
-        case RUN_FATAL:       status = EXIT_FAILED; break;
-        case RUN_INTERRUPTED: status = EXIT_INTERRUPTED; break;
-        }
-    }
-  else
-    {
-      int n = (int) g_strv_length (contents);
-
-      failed = g_ptr_array_new_with_free_func (g_free);
-      for (int i = 0; i < n && status == EXIT_OK; i++)
-        {
-          char     *base = g_path_get_basename (contents[i]);
-          char     *label = g_strdup_printf ("%d/%d %s", i + 1, n, base);
-          RunStatus r = run_one (&job, contents[i], outs[i], format, label);
-
-          g_free (base);
-          g_free (label);
-          if (r == RUN_INTERRUPTED)
-            status = EXIT_INTERRUPTED;
-          else if (r == RUN_FATAL)
-            status = EXIT_FAILED;
-          else if (r == RUN_FAILED)
-            g_ptr_array_add (failed, display (contents[i]));
-        }
-      if (status == EXIT_OK && failed->len > 0)
-        {
-          GString *list = g_string_new (NULL);
-          for (guint i = 0; i < failed->len; i++)
-            g_string_append_printf (list, "%s%s", i ? ", " : "",
-                                    (char *) g_ptr_array_index (failed, i));
-          say_error (ngettext ("%u of %d image failed: %s",
-                               "%u of %d images failed: %s", n),
-                     failed->len, n, list->str);
-          g_string_free (list, TRUE);
-          status = EXIT_FAILED;
-        }
-    }
-  if (status == EXIT_INTERRUPTED)
-    say_error (_("interrupted"));
-
-out:
+  /* A report is only complete once closed. */
   if (job.report && !cli_report_close (job.report, &err))
     {
       say_error ("%s", err->message);
+      g_clear_error (&err);
       if (status == EXIT_OK)
         status = EXIT_FAILED;
     }
-  g_clear_error (&err);
-  for (int i = 0; job.styles && i < job.n_styles; i++)
-    swag_image_free (job.styles[i]);
-  g_free (job.styles);
-  g_free (job.blend);
-  swag_net_free (job.net);
-  if (job.settings)
-    json_object_unref (job.settings);
-  if (failed)
-    g_ptr_array_unref (failed);
-  g_strfreev (contents);
-  g_strfreev (style_list);
-  g_strfreev (outs);
-  options_clear (&o);
+  job_clear (&job);
+  plan_clear (&plan);
   g_option_context_free (ctx);
-  g_ptr_array_unref (keep);
+  cli_options_clear (&o);
   return status;
 }

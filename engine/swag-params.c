@@ -92,7 +92,7 @@ static const SwagSetting settings[] = {
     .label = N_("_Weights"), .metavar = N_("WEIGHTS"),
     .help = N_("The network's weights: seeded random ones, pre-trained "
                "ones looked up by the network's name, or a .safetensors "
-               "file (a torchvision state dict)"),
+               "file with a torchvision state dict"),
   },
   {
     .name = "seed", .type = SWAG_SETTING_SEED,
@@ -354,7 +354,7 @@ const char *
 swag_group_title (SwagGroup group)
 {
   g_return_val_if_fail ((guint) group < SWAG_N_GROUPS, NULL);
-  return _(group_titles[group]);
+  return group_titles[group];
 }
 
 gpointer
@@ -405,22 +405,27 @@ parse_choice (const SwagSetting *s, const char *name, GError **error)
 char *
 swag_setting_format (const SwagSetting *s, double v)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char  buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char *best = NULL;
 
   if (s->type == SWAG_SETTING_INT)
     return g_strdup_printf ("%d", (int) v);
-  /* The shortest of %.15g..%.17g that reads back as v: 1e-06, not
-   * 9.9999999999999995e-07. */
-  for (int digits = 15; digits < 17; digits++)
+  /* The shortest text that reads back as v: 1e-06, not
+   * 9.9999999999999995e-07; 1e+12, not 1000000000000; 10, not 1e+01. */
+  for (int digits = 1; digits <= 17; digits++)
     {
       char format[8];
 
       g_snprintf (format, sizeof format, "%%.%dg", digits);
       g_ascii_formatd (buf, sizeof buf, format, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        return g_strdup (buf);
+      if (g_ascii_strtod (buf, NULL) == v
+          && (!best || strlen (buf) < strlen (best)))
+        {
+          g_free (best);
+          best = g_strdup (buf);
+        }
     }
-  return g_strdup (g_ascii_dtostr (buf, sizeof buf, v));
+  return best ? best : g_strdup (g_ascii_dtostr (buf, sizeof buf, v));
 }
 
 gboolean

@@ -278,7 +278,7 @@ const SwagSetting *swag_preset_setting (void);
  * separated by spaces, a bare NAME for its default. */
 const char        *swag_preset_values  (int index);
 
-/* A group's title, translated. */
+/* A group's title, marked N_() like the entries' texts: _() translates. */
 const char        *swag_group_title    (SwagGroup group);
 
 /* The field of @setting in @params, to be written as its type says (an
