@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "swag-blas.h"
+#include "swag-fftconv.h"
 
 /* Sizes handed to BLAS are int: an activation plane (out_h * out_w) and a
  * column band stay far below 2^31 at any image size the engine accepts. */
@@ -36,7 +37,7 @@ swag_conv2d_scratch_floats (const SwagConvDesc *cv, int in_h, int in_w)
   const int out_w = swag_conv_out_size (in_w, cv->kw, cv->stride, cv->pad);
 
   if (conv_is_pointwise (cv) || out_h <= 0 || out_w <= 0
-      || (cv->wino && swag_winograd_applies (cv)))
+      || (cv->wino && swag_winograd_applies (cv)) || cv->fft)
     return 0;
   return (gsize) conv_band_rows (cv, out_h, out_w)
          * cv->in_c * cv->kh * cv->kw * out_w;
@@ -194,6 +195,11 @@ swag_conv2d_forward (SwagCtx            *ctx,
       swag_winograd_forward (ctx, cv, in, in_h, in_w, out, relu);
       return;
     }
+  if (cv->fft)
+    {
+      swag_fftconv_forward (ctx, cv, cv->fft, in, in_h, in_w, out, relu);
+      return;
+    }
   if (conv_is_pointwise (cv))
     {
       /* out (O, HW) = W (O, I) x in (I, HW), + bias, ReLU */
@@ -259,6 +265,11 @@ swag_conv2d_backward_relu (SwagCtx            *ctx,
   if (cv->wino && swag_winograd_applies (cv))
     {
       swag_winograd_backward (ctx, cv, dout, relu_bits, in_h, in_w, din);
+      return;
+    }
+  if (cv->fft)
+    {
+      swag_fftconv_backward (ctx, cv->fft, dout, relu_bits, in_h, in_w, din);
       return;
     }
   if (relu_bits)

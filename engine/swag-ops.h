@@ -32,6 +32,8 @@ typedef struct
 
 /* ----------------------------------------------------------- convolution -- */
 
+typedef struct _SwagFftConv SwagFftConv; /* swag-fftconv.h */
+
 typedef struct
 {
   int          in_c, out_c;
@@ -42,6 +44,8 @@ typedef struct
   const float *bias;    /* (out_c), or NULL for none */
   const float *wino;    /* Winograd weights (swag_winograd_weights) when
                            swag_winograd_applies, or NULL: direct method */
+  const SwagFftConv *fft; /* kernel spectra (swag_fftconv_new) when
+                             swag_fftconv_applies, or NULL */
 } SwagConvDesc;
 
 /* Output size along one axis (floor), as torch. <= 0 when the input is too

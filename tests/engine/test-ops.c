@@ -18,6 +18,7 @@
 
 #include "swag-ops.h"
 #include "swag-blas.h"
+#include "swag-fftconv.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -366,6 +367,190 @@ test_conv_adjoint (gconstpointer data)
   g_free (din2);
   conv_teardown (&s);
   g_rand_free (rng);
+}
+
+/* -------------------------------------------------------- FFT (tiles) -- */
+
+typedef struct
+{
+  const char *name;
+  int         in_c, out_c, h, w, k;
+  gboolean    bias, relu;
+} FftCase;
+
+/* Kernels from the smallest the FFT takes to the multi-scale network's
+ * largest; planes smaller than a kernel, than a tile, not multiples of a
+ * tile, and several tiles across; 1 to 4 input channels. */
+static const FftCase fft_cases[] = {
+  { "7-1x1",        3,  2,   1,   1,  7, TRUE,  TRUE  },
+  { "7-9x13",       3,  5,   9,  13,  7, FALSE, FALSE },
+  { "11-in1-40x37", 1,  4,  40,  37, 11, TRUE,  TRUE  },
+  { "15-in4-33x70", 4,  3,  33,  70, 15, TRUE,  FALSE },
+  { "23-3x5",       3,  4,   3,   5, 23, FALSE, TRUE  },
+  { "23-64x64",     3,  8,  64,  64, 23, TRUE,  TRUE  },
+  { "37-50x90",     2,  3,  50,  90, 37, FALSE, FALSE },
+  { "55-20x30",     3,  4,  20,  30, 55, TRUE,  TRUE  },
+  { "55-150x97",    3,  6, 150,  97, 55, FALSE, TRUE  },
+};
+
+/* din[i, y, x] = sum over (o, ky, kx) of w[o, i, ky, kx] dy[o, y + p - ky,
+ * x + p - kx] for a stride-1 convolution padded by p, with the sums of
+ * |terms|. */
+static void
+conv_backward_ref (const SwagConvDesc *cv, const double *dy, int h, int w,
+                   double *din, double *abs_din)
+{
+  const int k = cv->kh, p = cv->pad;
+
+  for (int i = 0; i < cv->in_c; i++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          double sum = 0.0, a = 0.0;
+          for (int o = 0; o < cv->out_c; o++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                {
+                  const int oy = y + p - ky, ox = x + p - kx;
+                  if (oy < 0 || oy >= h || ox < 0 || ox >= w)
+                    continue;
+                  const double t = cv->weight[((o * cv->in_c + i) * k + ky) * k + kx]
+                                   * dy[((gsize) o * h + oy) * w + ox];
+                  sum += t;
+                  a += fabs (t);
+                }
+          din[((gsize) i * h + y) * w + x] = sum;
+          abs_din[((gsize) i * h + y) * w + x] = a;
+        }
+}
+
+/* Forward and backward (through the forward's ReLU bits) against the
+ * direct definition in double. The FFT's rounding is relative to a tile's
+ * whole signal, not to each output's terms: within 2e-5 of the output's
+ * |terms| plus 2e-6 of the largest; a wrong offset, tile edge or conjugate
+ * is off by whole terms. Backward adds into din. The same bits with no pool,
+ * a pool of 1 and of 2 threads, and a pool whose workspace is too small. */
+static void
+test_fftconv (gconstpointer data)
+{
+  const FftCase *fcase = data;
+  GRand *rng = g_rand_new_with_seed (31);
+  const ConvCase cc = { fcase->name, fcase->in_c, fcase->out_c, fcase->h,
+                        fcase->w, fcase->k, fcase->k, 1, fcase->k / 2,
+                        fcase->bias, fcase->relu, FALSE };
+  ConvSetup s;
+  GError *error = NULL;
+
+  conv_setup (&s, &cc, fcase->bias, rng);
+  g_assert_true (swag_fftconv_applies (&s.cv));
+  SwagFftConv *fc = swag_fftconv_new (&s.cv, &error);
+  g_assert_no_error (error);
+  s.cv.fft = fc;
+  g_assert_cmpuint (swag_conv2d_scratch_floats (&s.cv, fcase->h, fcase->w),
+                    ==, 0);
+  g_assert_cmpint (swag_fftconv_side (fc) - fcase->k + 1, >=, 8);
+
+  float *in = new_normal (rng, s.in_n, 0.0, 1.0);
+  float *dy = new_normal (rng, s.out_n, 0.0, 1.0);
+  float *din0 = new_normal (rng, s.in_n, 0.0, 1.0);
+  double *in_d = to_double (in, s.in_n);
+  double *ref = g_new (double, s.out_n), *ref_abs = g_new (double, s.out_n);
+  double *bref = g_new (double, s.in_n), *bref_abs = g_new (double, s.in_n);
+  double *dy_masked = g_new (double, s.out_n);
+  guint8 *bits = g_malloc ((s.out_n + 7) / 8);
+  float *out[4], *din[4];
+  const gsize work = swag_fftconv_work_floats (fc);
+  SwagPool *pools[4] = { NULL, swag_pool_new (1, work), swag_pool_new (2, work),
+                         swag_pool_new (2, 64) };
+  double fmax = 0.0, bmax = 0.0;
+
+  conv_ref (&s.cv, in_d, fcase->h, fcase->w, fcase->relu, ref, ref_abs);
+  for (gsize i = 0; i < s.out_n; i++)
+    fmax = MAX (fmax, ref_abs[i]);
+  for (int k = 0; k < 4; k++)
+    {
+      SwagCtx ctx = { 1, NULL, 0, pools[k] };
+      float *dy_k = g_memdup2 (dy, sizeof (float) * s.out_n);
+      out[k] = new_nan (s.out_n);
+      din[k] = g_memdup2 (din0, sizeof (float) * s.in_n);
+      swag_conv2d_forward (&ctx, &s.cv, in, fcase->h, fcase->w, out[k],
+                           fcase->relu);
+      if (k == 0)
+        {
+          swag_relu_mask_pack (&ctx, out[0], s.out_n, bits);
+          for (gsize i = 0; i < s.out_n; i++)
+            dy_masked[i] = !fcase->relu || out[0][i] > 0.0f ? dy[i] : 0.0;
+        }
+      swag_conv2d_backward_relu (&ctx, &s.cv, dy_k,
+                                 fcase->relu ? bits : NULL, fcase->h,
+                                 fcase->w, din[k]);
+      g_free (dy_k);
+    }
+  conv_backward_ref (&s.cv, dy_masked, fcase->h, fcase->w, bref, bref_abs);
+  for (gsize i = 0; i < s.in_n; i++)
+    bmax = MAX (bmax, bref_abs[i]);
+
+  for (gsize i = 0; i < s.out_n; i++)
+    assert_close (out[0][i], ref[i], 2e-5 * ref_abs[i] + 2e-6 * fmax);
+  for (gsize i = 0; i < s.in_n; i++)
+    assert_close (din[0][i], din0[i] + bref[i],
+                  2e-5 * bref_abs[i] + 2e-6 * bmax
+                  + 2 * FLT_EPSILON * fabs (din0[i]));
+  for (int k = 1; k < 4; k++)
+    {
+      g_assert_cmpint (memcmp (out[k], out[0], sizeof (float) * s.out_n), ==, 0);
+      g_assert_cmpint (memcmp (din[k], din[0], sizeof (float) * s.in_n), ==, 0);
+    }
+
+  for (int k = 0; k < 4; k++)
+    {
+      swag_pool_free (pools[k]);
+      g_free (out[k]);
+      g_free (din[k]);
+    }
+  swag_fftconv_free (fc);
+  g_free (in);
+  g_free (dy);
+  g_free (din0);
+  g_free (in_d);
+  g_free (ref);
+  g_free (ref_abs);
+  g_free (bref);
+  g_free (bref_abs);
+  g_free (dy_masked);
+  g_free (bits);
+  conv_teardown (&s);
+  g_rand_free (rng);
+}
+
+/* Which convolutions take the FFT, and the transform sides it picks. */
+static void
+test_fftconv_applies (void)
+{
+  SwagConvDesc cv = { .in_c = 3, .out_c = 64, .kh = 55, .kw = 55,
+                      .stride = 1, .pad = 27 };
+
+  g_assert_true (swag_fftconv_applies (&cv));
+  cv.pad = 26;
+  g_assert_false (swag_fftconv_applies (&cv));     /* not "same" */
+  cv.pad = 27;
+  cv.stride = 2;
+  g_assert_false (swag_fftconv_applies (&cv));
+  cv.stride = 1;
+  cv.in_c = 64;
+  g_assert_false (swag_fftconv_applies (&cv));     /* spectra too many */
+  cv.in_c = 3;
+  cv.kh = cv.kw = 5;
+  cv.pad = 2;
+  g_assert_false (swag_fftconv_applies (&cv));     /* im2col is cheaper */
+  cv.kh = 4;
+  g_assert_false (swag_fftconv_applies (&cv));     /* not square */
+  for (int k = SWAG_FFTCONV_MIN_K; k <= 55; k += 2)
+    {
+      const int t = swag_fftconv_pick_side (k, 3, 64);
+      g_assert_cmpint (t - k + 1, >=, 8);
+      g_assert_cmpint (t, <=, 256);
+    }
 }
 
 /* ------------------------------------------------------------ Winograd -- */
@@ -1915,6 +2100,9 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &wino_cases[i], test_winograd);
       g_free (path);
     }
+
+  ADD_CASES ("/conv/fft", fft_cases, FftCase, test_fftconv);
+  g_test_add_func ("/conv/fft-applies", test_fftconv_applies);
 
   g_test_add_func ("/relu/forward", test_relu_forward);
   g_test_add_func ("/relu/mask", test_relu_mask);
