@@ -184,12 +184,6 @@ swag_pool_free (SwagPool *pool)
   g_free (pool);
 }
 
-int
-swag_pool_n_threads (const SwagPool *pool)
-{
-  return pool ? pool->n_threads : 1;
-}
-
 float *
 swag_pool_work (SwagPool *pool, int thread)
 {

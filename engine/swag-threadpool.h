@@ -32,7 +32,6 @@ typedef void (*SwagPoolFunc) (gpointer data, int task, int thread);
  * memory or threads cannot be had. */
 SwagPool *swag_pool_new       (int n_threads, gsize work_floats);
 void      swag_pool_free      (SwagPool *pool);
-int       swag_pool_n_threads (const SwagPool *pool);
 float    *swag_pool_work      (SwagPool *pool, int thread);
 gsize     swag_pool_work_floats (const SwagPool *pool);
 
