@@ -2,7 +2,9 @@
  * it: the defaults, the presets, validation, the text and JSON forms; and
  * the tap lists. GPL-3.0-or-later.
  *
- * Adding a setting or a choice value: engine/README.md, "Settings". */
+ * Adding a setting, or a value to a choice: engine/README.md, "Settings
+ * (for developers)": an entry here, the field in swag.h, the code that
+ * uses it. */
 #include "swag.h"
 #include "swag-core.h"
 #include "swag-net.h"
