@@ -108,7 +108,6 @@ say_error (const char *format, ...)
   g_free (text);
 }
 
-
 /* ---------------------------------------------------------------- jobs -- */
 
 typedef enum
