@@ -53,7 +53,7 @@ add_file_arguments (GimpProcedure     *procedure,
                     const SwagSetting *s)
 {
   GimpChoice *choice = choice_of (s);
-  gchar      *file  = g_strconcat (s->name, "-file", NULL);
+  gchar      *file   = g_strconcat (s->name, "-file", NULL);
 
   gimp_choice_add (choice, SWAG_PLUGIN_FILE_CHOICE, n_choices (s),
                    _("From a file"), NULL);
