@@ -1,5 +1,5 @@
 /* swag-cli-report.h: the --report file, JSON Lines: one object per loss
- * evaluation (INTERFACES.md) and one per diagnosed image. GPL-3.0-or-later. */
+ * evaluation (docs/interfaces.md) and one per diagnosed image. GPL-3.0-or-later. */
 #ifndef SWAG_CLI_REPORT_H
 #define SWAG_CLI_REPORT_H
 

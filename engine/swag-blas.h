@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "swag-pool.h"
+#include "swag-threadpool.h"
 
 G_BEGIN_DECLS
 

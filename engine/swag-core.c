@@ -1,4 +1,5 @@
-/* swag-core.c: version, error domain, threads, memory. GPL-3.0-or-later. */
+/* swag-core.c: version, error domain, threads, memory, JSON strings.
+ * GPL-3.0-or-later. */
 #include "swag.h"
 #include "swag-core.h"
 #include "swag-blas.h"
@@ -147,4 +148,25 @@ swag_try_alloc_floats (gsize n, const char *what, GError **error)
                  _("Out of memory: %s needs %.1f MiB"),
                  _(what), bytes / (1024.0 * 1024.0));
   return p;
+}
+
+void
+swag_json_append_string (GString *out, const char *value)
+{
+  g_string_append_c (out, '"');
+  for (const guchar *c = (const guchar *) value; *c; c++)
+    switch (*c)
+      {
+      case '"':  g_string_append (out, "\\\""); break;
+      case '\\': g_string_append (out, "\\\\"); break;
+      case '\n': g_string_append (out, "\\n"); break;
+      case '\t': g_string_append (out, "\\t"); break;
+      case '\r': g_string_append (out, "\\r"); break;
+      default:
+        if (*c < 0x20)
+          g_string_append_printf (out, "\\u%04x", *c);
+        else
+          g_string_append_c (out, (char) *c);
+      }
+  g_string_append_c (out, '"');
 }

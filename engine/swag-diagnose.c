@@ -14,45 +14,36 @@
 static int *
 diag_taps (const SwagNet *net, const SwagParams *p, int *n, GError **error)
 {
-  char  *list = g_strjoin (",", swag_params_style_layers (p),
-                           swag_params_content_layers (p),
-                           NULL);
-  char **names = g_strsplit (list, ",", -1);
+  GArray   *nodes = g_array_new (FALSE, FALSE, sizeof (int));
   gboolean *use = g_new0 (gboolean, net->n_nodes);
-  int   *taps = NULL;
+  int      *taps = NULL;
 
   *n = 0;
-  for (int i = 0; names[i]; i++)
+  if (swag_taps_parse (net, swag_params_style_layers (p), nodes, error)
+      && swag_taps_parse (net, swag_params_content_layers (p), nodes, error))
     {
-      char *name = g_strstrip (names[i]);
-      int   node;
-      if (!*name)
-        continue;
-      node = swag_net_find_tap (net, name, error);
-      if (node < 0)
-        goto out;
-      use[node] = TRUE;
+      for (guint k = 0; k < nodes->len; k++)
+        use[g_array_index (nodes, int, k)] = TRUE;
+      taps = g_new (int, net->n_nodes);
+      for (int i = 0; i < net->n_nodes; i++)
+        if (use[i])
+          taps[(*n)++] = i;
     }
-  taps = g_new (int, net->n_nodes);
-  for (int i = 0; i < net->n_nodes; i++)
-    if (use[i])
-      taps[(*n)++] = i;
-out:
   g_free (use);
-  g_strfreev (names);
-  g_free (list);
+  g_array_unref (nodes);
   return taps;
 }
 
 static gboolean
 in_list (const SwagNet *net, const char *list, int node)
 {
-  char   **names = g_strsplit (list, ",", -1);
+  GArray  *nodes = g_array_new (FALSE, FALSE, sizeof (int));
   gboolean found = FALSE;
 
-  for (int i = 0; names[i] && !found; i++)
-    found = swag_net_find_tap (net, g_strstrip (names[i]), NULL) == node;
-  g_strfreev (names);
+  swag_taps_parse (net, list, nodes, NULL);
+  for (guint k = 0; k < nodes->len && !found; k++)
+    found = g_array_index (nodes, int, k) == node;
+  g_array_unref (nodes);
   return found;
 }
 

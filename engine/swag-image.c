@@ -288,14 +288,8 @@ swag_image_to_planar (const SwagImage *im, int w, int h, float **rgb_out,
 }
 
 void
-swag_fit_size (int width, int height, int longest, int *w, int *h)
+swag_scale_size (int width, int height, int longest, int *w, int *h)
 {
-  if (MAX (width, height) <= longest)
-    {
-      *w = width;
-      *h = height;
-      return;
-    }
   if (width >= height)
     {
       *w = longest;
@@ -306,4 +300,16 @@ swag_fit_size (int width, int height, int longest, int *w, int *h)
       *h = longest;
       *w = MAX (1, (int) floor ((double) width * longest / height + 0.5));
     }
+}
+
+void
+swag_fit_size (int width, int height, int longest, int *w, int *h)
+{
+  if (MAX (width, height) <= longest)
+    {
+      *w = width;
+      *h = height;
+    }
+  else
+    swag_scale_size (width, height, longest, w, h);
 }

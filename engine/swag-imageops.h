@@ -19,10 +19,6 @@ void     swag_resample_planar (const float *src, int c, int sh, int sw,
 gboolean swag_image_to_planar (const SwagImage *im, int w, int h,
                                float **rgb, float **mask, GError **error);
 
-/* The size with the aspect ratio of width x height whose longest side is
- * @longest, or the size itself when it is already no larger. */
-void     swag_fit_size (int width, int height, int longest, int *w, int *h);
-
 G_END_DECLS
 
 #endif /* SWAG_IMAGEOPS_H */

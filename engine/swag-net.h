@@ -86,6 +86,15 @@ const char *swag_net_tap_name  (const SwagNet *net, int node);
 int      swag_net_find_tap   (const SwagNet *net, const char *name,
                               GError **error);
 
+/* The one reader of tap lists ("relu1_1, relu2_1"; swag-params.c): appends
+ * the node of every name in the comma-separated @list to @nodes (of int),
+ * each node once, whether it is there already or not; blanks around names
+ * and empty names are ignored. An unknown name is skipped and the first
+ * one is reported: FALSE with an error, the known ones appended all the
+ * same. */
+gboolean swag_taps_parse     (const SwagNet *net, const char *list,
+                              GArray *nodes, GError **error);
+
 /* The shape of every node for an input of h x w; FALSE (SWAG_ERROR_INVALID)
  * when some node up to @last would be empty. @shapes has n_nodes entries. */
 gboolean swag_net_shapes     (const SwagNet *net, int h, int w, int last,

@@ -58,36 +58,6 @@ shape_n (SwagShape s)
   return (gsize) s.c * s.h * s.w;
 }
 
-/* Parses a comma list into unique node indices appended to @nodes. */
-static gboolean
-parse_layers (const SwagNet *net, const char *list, GArray *nodes,
-              GError **error)
-{
-  char   **names = g_strsplit (list, ",", -1);
-  gboolean ok = TRUE;
-
-  for (int i = 0; ok && names[i]; i++)
-    {
-      char *name = g_strstrip (names[i]);
-      int   node;
-      if (!*name)
-        continue;
-      node = swag_net_find_tap (net, name, error);
-      if (node < 0)
-        ok = FALSE;
-      else
-        {
-          gboolean dup = FALSE;
-          for (guint k = 0; k < nodes->len; k++)
-            dup |= g_array_index (nodes, int, k) == node;
-          if (!dup)
-            g_array_append_val (nodes, node);
-        }
-    }
-  g_strfreev (names);
-  return ok;
-}
-
 static gboolean
 in_list (GArray *nodes, int node)
 {
@@ -494,12 +464,12 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
   gboolean raw = params->style_weight > 0 || params->content_weight > 0;
   int      n_style_taps, n_content_taps;
 
-  ok = parse_layers (net, swag_params_style_layers (params),
-                     style_nodes, error)
-       && parse_layers (net, swag_params_content_layers (params),
-                        content_nodes, error)
-       && parse_layers (net, swag_params_smooth_layers (params),
-                        smooth_nodes, error);
+  ok = swag_taps_parse (net, swag_params_style_layers (params),
+                        style_nodes, error)
+       && swag_taps_parse (net, swag_params_content_layers (params),
+                           content_nodes, error)
+       && swag_taps_parse (net, swag_params_smooth_layers (params),
+                           smooth_nodes, error);
   if (ok && style_nodes->len == 0 && content_nodes->len == 0)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
@@ -778,9 +748,9 @@ swag_objective_bytes (const SwagNet *net, const SwagParams *params, int h,
   guint64  bytes = 0;
   int      last = -1;
 
-  if (!parse_layers (net, swag_params_style_layers (params), nodes, NULL)
-      || !parse_layers (net, swag_params_content_layers (params), nodes,
-                        NULL))
+  if (!swag_taps_parse (net, swag_params_style_layers (params), nodes, NULL)
+      || !swag_taps_parse (net, swag_params_content_layers (params), nodes,
+                           NULL))
     {
       g_array_free (nodes, TRUE);
       return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "swag.h"
+#include "swag-core.h"
 #include "swag-i18n.h"
 
 /* The format's own cap on the JSON header (safetensors' MAX_HEADER_SIZE). */
@@ -541,140 +542,156 @@ find_dtype (const char *name)
   return NULL;
 }
 
-/* {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, exactly
- * these three members, in any order. */
-static Tensor *
-parse_tensor (Parser *p, const char *name, guint64 data_size)
+/* What parse_tensor has read of a tensor's object so far. */
+typedef struct
 {
-  g_autofree char *shown = display (name);
-  g_autoptr (GString) key = g_string_new (NULL);
+  gboolean have_dtype, have_shape, have_offsets;
+  guint64  dims[SWAG_SAFETENSORS_MAX_DIMS];
+  guint64  offsets[2];
+  int      n_offsets;
+} TensorFields;
+
+/* "dtype": a string naming one of dtypes[]. */
+static gboolean
+parse_dtype (Parser *p, Tensor *t, const char *shown)
+{
   g_autoptr (GString) value = g_string_new (NULL);
-  Tensor *t = g_new0 (Tensor, 1);
-  gboolean have_dtype = FALSE, have_shape = FALSE, have_offsets = FALSE;
-  guint64 dims[SWAG_SAFETENSORS_MAX_DIMS];
-  guint64 offsets[2];
-  int n_offsets = 0;
 
-  t->name = g_strdup (name);
-
-  if (peek (p) != '{')
+  if (peek (p) != '"')
     {
       if (skip_value (p))
         g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                     _("%s: tensor “%s” is not described by a JSON object"),
+                     _("%s: tensor “%s”: “dtype” is not a string"),
                      p->file, shown);
-      goto fail;
+      return FALSE;
     }
-  p->pos++;
-  if (peek (p) == '}')
-    p->pos++;
+  if (!parse_string (p, value))
+    return FALSE;
+  t->dtype = find_dtype (value->str);
+  if (t->dtype == NULL)
+    {
+      g_autofree char *v = display (value->str);
+      g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
+                   _("%s: tensor “%s” has an unknown dtype “%s”"),
+                   p->file, shown, v);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The value of member @key of a tensor's object: one of the three, each
+ * once. */
+static gboolean
+parse_tensor_member (Parser *p, const char *key, Tensor *t, TensorFields *f,
+                     const char *shown)
+{
+  gboolean dup;
+
+  if (strcmp (key, "dtype") == 0)
+    {
+      dup = f->have_dtype;
+      f->have_dtype = TRUE;
+      if (!dup && !parse_dtype (p, t, shown))
+        return FALSE;
+    }
+  else if (strcmp (key, "shape") == 0)
+    {
+      dup = f->have_shape;
+      f->have_shape = TRUE;
+      if (!dup)
+        {
+          if (!parse_uint_list (p, shown, "shape", f->dims,
+                                SWAG_SAFETENSORS_MAX_DIMS, &t->ndim))
+            return FALSE;
+          for (int d = 0; d < t->ndim; d++)
+            t->shape[d] = (gint64) f->dims[d];
+        }
+    }
+  else if (strcmp (key, "data_offsets") == 0)
+    {
+      dup = f->have_offsets;
+      f->have_offsets = TRUE;
+      if (!dup && !parse_uint_list (p, shown, "data_offsets", f->offsets, 2,
+                                    &f->n_offsets))
+        return FALSE;
+    }
   else
-    for (;;)
-      {
-        if (!parse_string (p, key) || !expect (p, ':'))
-          goto fail;
+    {
+      g_autofree char *member = display (key);
+      g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
+                   _("%s: tensor “%s” has an unexpected member “%s”"),
+                   p->file, shown, member);
+      return FALSE;
+    }
+  if (dup)
+    {
+      /* key is one of the three known names here. */
+      g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
+                   _("%s: tensor “%s” has “%s” twice"), p->file, shown, key);
+      return FALSE;
+    }
+  return TRUE;
+}
 
-        gboolean dup = FALSE;
-        if (strcmp (key->str, "dtype") == 0)
-          {
-            dup = have_dtype;
-            have_dtype = TRUE;
-            if (!dup)
-              {
-                if (peek (p) != '"')
-                  {
-                    if (skip_value (p))
-                      g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                                   _("%s: tensor “%s”: “dtype” is not a string"),
-                                   p->file, shown);
-                    goto fail;
-                  }
-                if (!parse_string (p, value))
-                  goto fail;
-                t->dtype = find_dtype (value->str);
-                if (t->dtype == NULL)
-                  {
-                    g_autofree char *v = display (value->str);
-                    g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                                 _("%s: tensor “%s” has an unknown dtype “%s”"),
-                                 p->file, shown, v);
-                    goto fail;
-                  }
-              }
-          }
-        else if (strcmp (key->str, "shape") == 0)
-          {
-            dup = have_shape;
-            have_shape = TRUE;
-            if (!dup)
-              {
-                if (!parse_uint_list (p, shown, "shape", dims,
-                                      SWAG_SAFETENSORS_MAX_DIMS, &t->ndim))
-                  goto fail;
-                for (int d = 0; d < t->ndim; d++)
-                  t->shape[d] = (gint64) dims[d];
-              }
-          }
-        else if (strcmp (key->str, "data_offsets") == 0)
-          {
-            dup = have_offsets;
-            have_offsets = TRUE;
-            if (!dup && !parse_uint_list (p, shown, "data_offsets", offsets,
-                                          2, &n_offsets))
-              goto fail;
-          }
-        else
-          {
-            g_autofree char *member = display (key->str);
-            g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                         _("%s: tensor “%s” has an unexpected member “%s”"),
-                         p->file, shown, member);
-            goto fail;
-          }
-        if (dup)
-          {
-            /* key is one of the three known names here. */
-            g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
-                         _("%s: tensor “%s” has “%s” twice"),
-                         p->file, shown, key->str);
-            goto fail;
-          }
+/* The object's members up to its '}', the '{' read. */
+static gboolean
+parse_tensor_members (Parser *p, Tensor *t, TensorFields *f,
+                      const char *shown)
+{
+  g_autoptr (GString) key = g_string_new (NULL);
 
-        char c = peek (p);
-        if (c == '}')
-          {
-            p->pos++;
-            break;
-          }
-        if (c != ',')
-          {
-            syntax_error (p, _("expected ‘,’ or ‘}’"));
-            goto fail;
-          }
-        p->pos++;
-      }
+  if (peek (p) == '}')
+    {
+      p->pos++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      char c;
 
-  if (!have_dtype || !have_shape || !have_offsets)
+      if (!parse_string (p, key) || !expect (p, ':')
+          || !parse_tensor_member (p, key->str, t, f, shown))
+        return FALSE;
+      c = peek (p);
+      if (c == '}')
+        {
+          p->pos++;
+          return TRUE;
+        }
+      if (c != ',')
+        return syntax_error (p, _("expected ‘,’ or ‘}’"));
+      p->pos++;
+    }
+}
+
+/* Every member there, and sizes with checked arithmetic before anything
+ * trusts them: the shape's bytes are the offsets' span, which lies in the
+ * data. */
+static gboolean
+check_tensor_extent (Parser *p, Tensor *t, const TensorFields *f,
+                     const char *shown, guint64 data_size)
+{
+  guint64  n = 1, bytes;
+  gboolean overflow = FALSE;
+
+  if (!f->have_dtype || !f->have_shape || !f->have_offsets)
     {
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                    _("%s: tensor “%s” has no “%s”"), p->file, shown,
-                   !have_dtype ? "dtype" : !have_shape ? "shape"
+                   !f->have_dtype ? "dtype" : !f->have_shape ? "shape"
                    : "data_offsets");
-      goto fail;
+      return FALSE;
     }
-  if (n_offsets != 2)
+  if (f->n_offsets != 2)
     {
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                    _("%s: tensor “%s”: “data_offsets” must hold two integers, "
-                     "not %d"), p->file, shown, n_offsets);
-      goto fail;
+                     "not %d"), p->file, shown, f->n_offsets);
+      return FALSE;
     }
 
-  /* Sizes with checked arithmetic, before anything trusts them. */
-  guint64 n = 1, bytes;
-  gboolean overflow = FALSE;
   for (int d = 0; d < t->ndim; d++)
-    if (!g_uint64_checked_mul (&n, n, dims[d]))
+    if (!g_uint64_checked_mul (&n, n, f->dims[d]))
       overflow = TRUE;
   if (overflow || !g_uint64_checked_mul (&bytes, n, t->dtype->size))
     {
@@ -683,11 +700,11 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
       g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
                    _("%s: tensor “%s” has an impossibly large shape %s"),
                    p->file, shown, s->str);
-      goto fail;
+      return FALSE;
     }
   t->n_elements = n;
-  t->begin = offsets[0];
-  t->end = offsets[1];
+  t->begin = f->offsets[0];
+  t->end = f->offsets[1];
   if (t->end < t->begin || t->end - t->begin != bytes)
     {
       g_autoptr (GString) s = g_string_new (NULL);
@@ -697,7 +714,7 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
                      PRIu64 "] do not span the %" PRIu64
                      " bytes of its dtype %s and shape %s"), p->file, shown,
                    t->begin, t->end, bytes, t->dtype->name, s->str);
-      goto fail;
+      return FALSE;
     }
   if (t->end > data_size)
     {
@@ -706,13 +723,38 @@ parse_tensor (Parser *p, const char *name, guint64 data_size)
                      PRIu64 "] run past the end of the data (%"
                      PRIu64 " bytes)"), p->file, shown,
                    t->begin, t->end, data_size);
-      goto fail;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, exactly
+ * these three members, in any order. */
+static Tensor *
+parse_tensor (Parser *p, const char *name, guint64 data_size)
+{
+  g_autofree char *shown = display (name);
+  Tensor          *t = g_new0 (Tensor, 1);
+  TensorFields     f = { 0 };
+
+  t->name = g_strdup (name);
+  if (peek (p) != '{')
+    {
+      if (skip_value (p))
+        g_set_error (p->error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,
+                     _("%s: tensor “%s” is not described by a JSON object"),
+                     p->file, shown);
+      tensor_free (t);
+      return NULL;
+    }
+  p->pos++;
+  if (!parse_tensor_members (p, t, &f, shown)
+      || !check_tensor_extent (p, t, &f, shown, data_size))
+    {
+      tensor_free (t);
+      return NULL;
     }
   return t;
-
-fail:
-  tensor_free (t);
-  return NULL;
 }
 
 /* "__metadata__": {"key": "value", ...} (or null); checked, not kept. */
@@ -1248,22 +1290,6 @@ swag_safetensors_read_f32 (const SwagSafetensors *st, const char *tensor,
 
 /* -------------------------------------------------------------- writing -- */
 
-static void
-append_json_string (GString *s, const char *str)
-{
-  g_string_append_c (s, '"');
-  for (const guchar *c = (const guchar *) str; *c != '\0'; c++)
-    {
-      if (*c == '"' || *c == '\\')
-        g_string_append_printf (s, "\\%c", *c);
-      else if (*c < 0x20)
-        g_string_append_printf (s, "\\u%04x", *c);
-      else
-        g_string_append_c (s, (char) *c);
-    }
-  g_string_append_c (s, '"');
-}
-
 gboolean
 swag_safetensors_write (const char *path, int n_tensors,
                         const char *const *names,
@@ -1322,7 +1348,7 @@ swag_safetensors_write (const char *path, int n_tensors,
 
       if (k > 0)
         g_string_append_c (header, ',');
-      append_json_string (header, names[k]);
+      swag_json_append_string (header, names[k]);
       g_string_append (header, ":{\"dtype\":\"F32\",\"shape\":");
       append_shape (header, shapes[k], ndims[k]);
       g_string_append_printf (header, ",\"data_offsets\":[%" G_GUINT64_FORMAT

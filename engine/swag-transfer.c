@@ -337,21 +337,14 @@ plan_scales (const SwagParams *params, SwagNet *net, int min_side, int cw,
 static int
 deepest_tap (SwagNet *net, const SwagParams *params)
 {
-  char **lists[2];
-  int    last = -1;
+  GArray *nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  int     last = -1;
 
-  lists[0] = g_strsplit (swag_params_style_layers (params), ",", -1);
-  lists[1] = g_strsplit (swag_params_content_layers (params), ",", -1);
-  for (int l = 0; l < 2; l++)
-    {
-      for (int i = 0; lists[l][i]; i++)
-        {
-          char *name = g_strstrip (lists[l][i]);
-          if (*name)
-            last = MAX (last, swag_net_find_tap (net, name, NULL));
-        }
-      g_strfreev (lists[l]);
-    }
+  swag_taps_parse (net, swag_params_style_layers (params), nodes, NULL);
+  swag_taps_parse (net, swag_params_content_layers (params), nodes, NULL);
+  for (guint k = 0; k < nodes->len; k++)
+    last = MAX (last, g_array_index (nodes, int, k));
+  g_array_unref (nodes);
   return last;
 }
 

@@ -75,6 +75,9 @@ typedef enum
   SWAG_INIT_STYLE_NOISE
 } SwagInit;
 
+/* The choices older code names (the engine's messages, the tests): a
+ * shortcut to the settings' names (SwagSetting.choices) and the presets'.
+ * A new choice setting needs no value here. */
 typedef enum
 {
   SWAG_CHOICE_BACKBONE,
@@ -114,6 +117,16 @@ void       swag_image_free (SwagImage *image);
  * 0. One definition, so that both give the same pixels. */
 float      swag_u8_to_float (guint8 k);
 guint8     swag_float_to_u8 (float v);
+
+/* The size with the aspect ratio of @width x @height whose longest side is
+ * @longest (the other side rounded, at least 1): swag_scale_size shrinks
+ * and enlarges, swag_fit_size only shrinks (a size already no larger is
+ * kept). The one rule for every size the engine, the plug-in and its
+ * dialog derive. */
+void       swag_scale_size  (int width, int height, int longest,
+                             int *w, int *h);
+void       swag_fit_size    (int width, int height, int longest,
+                             int *w, int *h);
 
 /* ---------------------------------------------------------------- params -- */
 
@@ -163,12 +176,15 @@ typedef struct
 
 void     swag_params_init_defaults (SwagParams *params);
 
-/* Sets the fields a preset defines (see swag_choice_names (SWAG_CHOICE_PRESET)). */
+/* Applies preset @preset (swag_preset_setting): resets the settings marked
+ * SWAG_SETTING_PRESET_RESET, then sets those it names. The front ends'
+ * order (README): the defaults, then the preset, then the settings given. */
 gboolean swag_params_apply_preset  (SwagParams  *params,
                                     const char  *preset,
                                     GError     **error);
 
-/* Checks ranges and layer names against the backbone. */
+/* Checks every setting against the table (ranges, choices) and the tap
+ * lists against the backbone. */
 gboolean swag_params_validate      (const SwagParams *params,
                                     GError          **error);
 
@@ -187,6 +203,108 @@ const char *swag_params_smooth_layers  (const SwagParams *params);
 const char *swag_default_style_layers   (SwagBackbone backbone);
 const char *swag_default_content_layers (SwagBackbone backbone);
 const char *swag_default_smooth_layers  (SwagBackbone backbone);
+
+/* -------------------------------------------------------------- settings -- */
+
+/* The table of settings (engine/swag-params.c): one entry per field of
+ * SwagParams that a user sets. The defaults, the presets, validation and
+ * the JSON form here, swag-transfer's options and --help, the procedure's
+ * arguments and the dialog's controls are all derived from it, in its
+ * order; engine/README.md says how to add a setting. */
+
+typedef enum
+{
+  SWAG_SETTING_INT,     /* int, min..max */
+  SWAG_SETTING_DOUBLE,  /* double, finite, min..max */
+  SWAG_SETTING_BOOLEAN, /* gboolean */
+  SWAG_SETTING_CHOICE,  /* an enum of this header: the index of a name in
+                           .choices */
+  SWAG_SETTING_SEED,    /* guint64, any value; text may be negative (taken
+                           modulo 2^64, as the JSON writes seeds back) */
+  SWAG_SETTING_FILE,    /* const char *: a word of .choices, or a file */
+  SWAG_SETTING_TAPS     /* const char *: comma-separated taps; NULL: the
+                           backbone's (.taps_in_use says which) */
+} SwagSettingType;
+
+typedef enum
+{
+  SWAG_SETTING_MAIN         = 1 << 0, /* on the dialog's first page */
+  SWAG_SETTING_NO_DIALOG    = 1 << 1, /* an argument and a flag only */
+  SWAG_SETTING_NOT_EMPTY    = 1 << 2, /* TAPS: an empty list is refused */
+  SWAG_SETTING_PRESET_RESET = 1 << 3  /* every preset resets it */
+} SwagSettingFlags;
+
+/* Settings that belong together: the dialog's sections, the reference's
+ * order. */
+typedef enum
+{
+  SWAG_GROUP_NETWORK,
+  SWAG_GROUP_SMOOTHING,
+  SWAG_GROUP_LOSSES,
+  SWAG_GROUP_OPTIMISATION,
+  SWAG_GROUP_COLOURS,
+  SWAG_N_GROUPS
+} SwagGroup;
+
+typedef struct
+{
+  const char        *name;          /* --NAME, the Script-Fu argument, the
+                                       JSON key */
+  SwagSettingType    type;
+  gsize              offset;        /* of its field in SwagParams */
+  double             def;           /* default: INT, DOUBLE, BOOLEAN,
+                                       CHOICE, SEED */
+  const char        *def_string;    /* default: FILE (TAPS: NULL) */
+  double             min, max;      /* INT, DOUBLE: the inclusive range */
+  const char *const *choices;       /* CHOICE, FILE: NULL-terminated */
+  const char *const *choice_labels; /* the same for people: N_() */
+  const char *     (*taps_in_use) (const SwagParams *params); /* TAPS */
+  SwagGroup          group;
+  guint              flags;         /* SwagSettingFlags */
+  const char        *label;         /* N_(): the dialog's, with a mnemonic */
+  const char        *help;          /* N_(): --help, the procedure's blurb */
+  const char        *metavar;       /* N_(): --help's name of the value */
+} SwagSetting;
+
+/* The table, @n entries. */
+const SwagSetting *swag_settings       (int *n);
+
+/* The entry called @name, or NULL. */
+const SwagSetting *swag_setting_find   (const char *name);
+
+/* The presets as a CHOICE entry (.offset unused): names, labels, help. */
+const SwagSetting *swag_preset_setting (void);
+
+/* What preset @index sets, in swag_setting_parse's words: "NAME=VALUE"
+ * separated by spaces, a bare NAME for its default. */
+const char        *swag_preset_values  (int index);
+
+/* A group's title, marked N_() like the entries' texts: _() translates. */
+const char        *swag_group_title    (SwagGroup group);
+
+/* The field of @setting in @params, to be written as its type says (an
+ * int for INT, CHOICE and BOOLEAN, a double, a guint64, a const char *). */
+gpointer  swag_setting_field   (const SwagSetting *setting,
+                                SwagParams        *params);
+
+/* Sets the field from @text: numbers in the C locale, choices by name,
+ * booleans as true or false, strings borrowed from @text. FALSE with an
+ * error (without the setting's name) when @text is no such value; ranges
+ * are swag_params_validate's to check. */
+gboolean  swag_setting_parse   (const SwagSetting *setting,
+                                SwagParams        *params,
+                                const char        *text,
+                                GError           **error);
+
+/* The field's value as text that swag_setting_parse reads back (TAPS: the
+ * list in use, FILE: its default when unset). Free with g_free. */
+char     *swag_setting_to_string (const SwagSetting *setting,
+                                  const SwagParams  *params);
+
+/* @v as @setting's type writes it: "%d" for INT, the shortest text that
+ * reads back as @v for DOUBLE. For ranges in messages and help. */
+char     *swag_setting_format  (const SwagSetting *setting,
+                                double             v);
 
 /* ------------------------------------------------------------ networks -- */
 

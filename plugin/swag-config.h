@@ -11,13 +11,9 @@
 
 G_BEGIN_DECLS
 
-/* The "weights" argument: which network weights to use. */
-typedef enum
-{
-  SWAG_PLUGIN_WEIGHTS_RANDOM,
-  SWAG_PLUGIN_WEIGHTS_PRETRAINED,
-  SWAG_PLUGIN_WEIGHTS_FILE
-} SwagPluginWeights;
+/* The word of a FILE setting's argument ("weights") that takes its file
+ * from the argument NAME-file ("weights-file"). */
+#define SWAG_PLUGIN_FILE_CHOICE "file"
 
 /* One run's settings, read from a procedure config. The strings that
  * @params borrows live here; free them with swag_plugin_settings_clear(). */
@@ -28,21 +24,15 @@ typedef struct
   GimpLayer  *style2;         /* owned reference, or NULL */
   double      style_blend;    /* share of @style2, 0..1 */
 
-  gchar      *weights;        /* "random", "pretrained" or a file path */
-  gchar      *style_layers;
-  gchar      *content_layers;
-  gchar      *smooth_layers;
+  GPtrArray  *strings;        /* what @params' strings point to */
   gchar     **weight_dirs;    /* extra folders for "pretrained" */
 } SwagPluginSettings;
 
-/* Adds every setting of INTERFACES.md, and the auxiliary arguments that
- * remember the style layers for Filters > Repeat, to @procedure. */
+/* Adds the plug-in's own arguments (the style layers, their blend, the
+ * preset), one per setting of the engine's table (docs/interfaces.md),
+ * and the auxiliary arguments that remember the style layers for
+ * Filters > Repeat, to @procedure. */
 void      swag_plugin_add_arguments      (GimpProcedure       *procedure);
-
-/* The arguments in dialog order, without the auxiliary ones, for column 0
- * (the main settings) or 1 (the finer ones). NULL-terminated, static. */
-const char *const *
-          swag_plugin_dialog_properties  (int                  column);
 
 /* When the style layers are unset (layer arguments are not saved as last
  * values), falls back to the layers the last run remembered, if they still
@@ -53,8 +43,10 @@ void      swag_plugin_restore_style_layers (GimpProcedureConfig *config);
  * values GIMP saves after an interactive run name them. */
 void      swag_plugin_remember_style_layers (GimpProcedureConfig *config);
 
-/* Fills @settings from @config. FALSE with a message for the user when an
- * argument is missing or inconsistent. */
+/* Fills @settings from @config in the order of every front end: the
+ * defaults, the preset, then the arguments given, which here are those
+ * that differ from their default. FALSE with a message for the user when
+ * an argument is missing or inconsistent. */
 gboolean  swag_plugin_settings_read      (SwagPluginSettings  *settings,
                                           GimpProcedureConfig *config,
                                           GError             **error);

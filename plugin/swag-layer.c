@@ -186,7 +186,7 @@ read_fixed (GeglBuffer   *buffer,
   const int    width = image->width;
   guint8      *band = g_try_malloc ((gsize) width * BAND_ROWS * bpp);
 
-  if (! band)
+  if (!band)
     return FALSE;
   for (int y0 = 0; y0 < image->height; y0 += BAND_ROWS)
     {
@@ -229,12 +229,12 @@ write_fixed (GeglBuffer      *buffer,
   int     n_comp;
   guint8 *band;
 
-  if (! layout_of (format, &layout) || layout.type != COMP_U8 ||
+  if (!layout_of (format, &layout) || layout.type != COMP_U8 ||
       layout.n_colour != 3 || layout.linear)
     return FALSE;
   n_comp = layout.alpha ? 4 : 3;
   band = g_try_malloc ((gsize) image->width * BAND_ROWS * n_comp);
-  if (! band)
+  if (!band)
     return FALSE;
   for (int y0 = 0; y0 < image->height; y0 += BAND_ROWS)
     {
@@ -268,12 +268,12 @@ swag_plugin_read_drawable (GimpDrawable *drawable,
   int         height = gimp_drawable_get_height (drawable);
 
   image = swag_image_new (width, height, error);
-  if (! image)
+  if (!image)
     return NULL;
 
   buffer = gimp_drawable_get_buffer (drawable);
-  if (! layout_of (format, &layout) ||
-      ! read_fixed (buffer, format, &layout, image))
+  if (!layout_of (format, &layout) ||
+      !read_fixed (buffer, format, &layout, image))
     gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, width, height), 1.0,
                      babl_format (SWAG_BABL_FORMAT), image->data,
                      GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
@@ -288,7 +288,7 @@ write_drawable (GimpDrawable    *drawable,
 {
   GeglBuffer *buffer = gimp_drawable_get_buffer (drawable);
 
-  if (! write_fixed (buffer, gimp_drawable_get_format (drawable), image))
+  if (!write_fixed (buffer, gimp_drawable_get_format (drawable), image))
     gegl_buffer_set (buffer,
                      GEGL_RECTANGLE (0, 0, image->width, image->height), 0,
                      babl_format (SWAG_BABL_FORMAT), image->data,
@@ -335,7 +335,7 @@ swag_plugin_add_result_layer (GimpImage       *image,
   write_drawable (GIMP_DRAWABLE (layer), result);
 
   /* A mask from the selection: a feathered selection blends. */
-  if (! gimp_selection_is_empty (image))
+  if (!gimp_selection_is_empty (image))
     gimp_layer_add_mask (layer,
                          gimp_layer_create_mask (layer,
                                                  GIMP_ADD_MASK_SELECTION));

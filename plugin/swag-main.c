@@ -30,6 +30,7 @@
 #include "swag.h"
 #include "swag-config.h"
 #include "swag-dialog.h"
+#include "swag-estimate.h"
 #include "swag-layer.h"
 
 #define PLUG_IN_PROC   "plug-in-swag-style-transfer"
@@ -200,7 +201,7 @@ check_input (GimpImage     *image,
     {
       GimpItem *item = GIMP_ITEM (drawables[i]);
 
-      if (! GIMP_IS_LAYER (item))
+      if (!GIMP_IS_LAYER (item))
         {
           g_autofree gchar *name = gimp_item_get_name (item);
 
@@ -296,14 +297,15 @@ stylise (GimpImage           *image,
   double            blend[2]  = { 1.0 - settings->style_blend,
                                   settings->style_blend };
   int               n_styles = settings->style2 ? 2 : 1;
-  const SwagImage  *largest;
+  SwagEstimate      estimate;
+  gsize             failed   = 0;
   SwagImage       **results  = NULL;
   SwagNet          *net      = NULL;
   GimpLayer       **layers   = NULL;
   char             *json;
   RunProgress       progress = { 0, (int) n, 0 };
 
-  if (! swag_params_validate (params, error))
+  if (!swag_params_validate (params, error))
     return NULL;
 
   /* Cheap checks first: selection, sizes, memory. */
@@ -311,7 +313,7 @@ stylise (GimpImage           *image,
     {
       gint x, y, w, h;
 
-      if (! gimp_drawable_mask_intersect (drawables[i], &x, &y, &w, &h))
+      if (!gimp_drawable_mask_intersect (drawables[i], &x, &y, &w, &h))
         {
           g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
 
@@ -322,42 +324,32 @@ stylise (GimpImage           *image,
         }
     }
 
+  /* The dialog's estimate, before any pixel is read. */
+  if (!swag_plugin_estimate (settings, drawables, n, &estimate, &failed,
+                             error))
+    {
+      g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[failed]));
+
+      g_prefix_error (error, _("Cannot stylise \"%s\": "), name);
+      return NULL;
+    }
+
   styles[0] = swag_plugin_read_drawable (GIMP_DRAWABLE (settings->style),
                                          error);
-  if (! styles[0])
+  if (!styles[0])
     goto out;
   if (settings->style2)
     {
       styles[1] = swag_plugin_read_drawable (GIMP_DRAWABLE (settings->style2),
                                              error);
-      if (! styles[1])
+      if (!styles[1])
         goto out;
-    }
-
-  /* The estimate takes one style size: the larger of the two. */
-  largest = swag_largest_image ((const SwagImage *const *) styles, n_styles);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      SwagEstimate estimate;
-
-      if (! swag_transfer_estimate (params,
-                                    gimp_drawable_get_width (drawables[i]),
-                                    gimp_drawable_get_height (drawables[i]),
-                                    largest->width, largest->height,
-                                    &estimate, error))
-        {
-          g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
-
-          g_prefix_error (error, _("Cannot stylise \"%s\": "), name);
-          goto out;
-        }
     }
 
   gimp_progress_init (_("SWAG style transfer"));
 
   net = swag_net_new (params, error);
-  if (! net)
+  if (!net)
     goto out;
 
   results = g_new0 (SwagImage *, n);
@@ -366,7 +358,7 @@ stylise (GimpImage           *image,
       SwagImage *content;
 
       content = swag_plugin_read_drawable (drawables[i], error);
-      if (! content)
+      if (!content)
         goto out;
 
       progress.index = (int) i;
@@ -377,7 +369,7 @@ stylise (GimpImage           *image,
                                       NULL, error);
       swag_image_free (content);
 
-      if (! results[i])
+      if (!results[i])
         {
           g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
 
@@ -427,7 +419,7 @@ swag_style_run (GimpProcedure        *procedure,
   gegl_init (NULL, NULL);
   swag_set_threads (0);
 
-  if (! check_input (image, drawables, &error))
+  if (!check_input (image, drawables, &error))
     return gimp_procedure_new_return_values (procedure,
                                              GIMP_PDB_CALLING_ERROR, error);
 
@@ -445,7 +437,7 @@ swag_style_run (GimpProcedure        *procedure,
 
   swag_plugin_remember_style_layers (config);
 
-  if (! swag_plugin_settings_read (&settings, config, &error))
+  if (!swag_plugin_settings_read (&settings, config, &error))
     {
       swag_plugin_settings_clear (&settings);
       return gimp_procedure_new_return_values (procedure,
@@ -455,7 +447,7 @@ swag_style_run (GimpProcedure        *procedure,
   layers = stylise (image, drawables, &settings, &error);
   swag_plugin_settings_clear (&settings);
 
-  if (! layers)
+  if (!layers)
     return gimp_procedure_new_return_values (procedure,
                                              GIMP_PDB_EXECUTION_ERROR, error);
 

@@ -3,10 +3,10 @@
 # the standard library only. GPL-3.0-or-later.
 #
 #   check-report.py run REPORT N [NAME=VALUE ...]
-#       every line is a JSON object of INTERFACES.md's form; the evaluations
+#       every line is a JSON object of docs/interfaces.md's form; the evaluations
 #       are numbered 0..N-1; the first line (and the first of the run, when
 #       a diagnosis came before) carries "settings" with every setting of
-#       INTERFACES.md, and NAME has VALUE (compared as JSON, or as a string)
+#       docs/interfaces.md, and NAME has VALUE (compared as JSON, or as a string)
 #       for each NAME=VALUE.
 #   check-report.py reference REPORT REFERENCE_JSON CASE [diagnose]
 #       iteration 0 (the content image itself, --init content) has the
@@ -19,7 +19,7 @@ import json
 import math
 import sys
 
-# INTERFACES.md's table of settings, by their command-line names, and the
+# docs/interfaces.md's settings, by their command-line names, and the
 # version (the report's "settings" must name all of them).
 SETTINGS = [
     'backbone', 'weights', 'seed', 'smoothing', 'smooth-layers', 'temperature',

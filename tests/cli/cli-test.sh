@@ -357,13 +357,13 @@ case_bad_input () {
   bad "1x40 style" 1 thin.png content.png thin.png $O
   bad "unknown backbone" 2 "vgg19, resnet50" content.png style.png $O --backbone vgg20
   bad "unknown smoothing" 2 "softmax" content.png style.png $O --smoothing soft
-  bad "iterations 0" 2 "Iterations" content.png style.png $O --iterations 0
-  bad "iterations -3" 2 "Iterations" content.png style.png $O --iterations -3
+  bad "iterations 0" 2 "iterations must be between 1 and 100000 (got 0)" content.png style.png $O --iterations 0
+  bad "iterations -3" 2 "iterations must be between" content.png style.png $O --iterations -3
   bad "iterations abc" 2 "--iterations" content.png style.png $O --iterations abc
-  bad "style weight -1" 2 "style weight" content.png style.png $O --style-weight -1
-  bad "content weight -1" 2 "content weight" content.png style.png $O --content-weight -1
-  bad "temperature 0" 2 "temperature" content.png style.png $O --temperature 0
-  bad "size 8" 2 "working size" content.png style.png $O --size 8
+  bad "style weight -1" 2 "style-weight must be between 0 and" content.png style.png $O --style-weight -1
+  bad "content weight -1" 2 "content-weight must be between 0 and" content.png style.png $O --content-weight -1
+  bad "temperature 0" 2 "temperature must be between 1e-06 and" content.png style.png $O --temperature 0
+  bad "size 8" 2 "size must be between 16 and 16384 (got 8)" content.png style.png $O --size 8
   bad "unknown tap" 2 "relu9_9" content.png style.png $O --style-layers relu1_1,relu9_9
   bad "blend count" 2 "--style-blend" content.png style.png $O --style-blend 1,2
   bad "blend all zero" 2 "--style-blend" content.png style.png $O --style-blend 0

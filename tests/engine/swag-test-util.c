@@ -64,13 +64,14 @@ swag_test_write_state_dict (const SwagNet *net, guint64 seed, gboolean perturb,
   char      *path = g_build_filename (dir, "weights.safetensors", NULL);
   GError    *error = NULL;
 
-#define ADD(nm, nd, shp, buf) do {                                     \
+#define ADD(nm, nd, shp, buf)                                          \
+  G_STMT_START {                                                       \
     int d_ = (nd);                                                     \
     g_ptr_array_add (names, (nm));                                     \
     g_ptr_array_add (shapes, g_memdup2 ((shp), sizeof (gint64) * d_)); \
     g_ptr_array_add (data, (buf));                                     \
     g_array_append_val (ndims, d_);                                    \
-  } while (0)
+  } G_STMT_END
 
   for (int i = 0; i < net->n_nodes; i++)
     {

@@ -148,7 +148,7 @@
                             #:scales swag-scales)
                       extra))))
 
-; The result layer's place and geometry, as INTERFACES.md states them.
+; The result layer's place and geometry, as docs/interfaces.md states them.
 (define (check-result-layer img result content style)
   ; GIMP keeps names unique: a second "X (SWAG)" becomes "X (SWAG) #1".
   (let ((name (string-append (layer-name style) " (SWAG)")))

@@ -49,7 +49,7 @@ png_load (Png *png, const char *path)
   GError    *error = NULL;
   GdkPixbuf *loaded = gdk_pixbuf_new_from_file (path, &error);
 
-  if (! loaded)
+  if (!loaded)
     {
       fprintf (stderr, "png-check: %s: %s\n", path, error->message);
       exit (2);
@@ -113,7 +113,7 @@ parse_rect (char **argv, const Png *png)
 {
   Rect r;
 
-  if (! argv)
+  if (!argv)
     return (Rect) { 0, 0, png->width, png->height };
 
   r = (Rect) { parse_int (argv[0]), parse_int (argv[1]),

@@ -268,7 +268,7 @@ run_case () {
     # expect WHAT CMD...: for checks other than png-check; a plain
     # "CMD && echo ok" line would not stop a set -e shell when CMD fails.
     run PNG_CHECK_DIR="$work" SWAG_SANITIZE="$sanitize" SWAG_CLI="$cli" \
-        SWAG_INPUTS="$work/inputs" sh -euc \
+        SWAG_INPUTS="$work/inputs" SWAG_GIMP_TESTS="$tsrc" sh -euc \
       'expect () { what=$1; shift
                    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; exit 1; fi; }
        cd "$1" && PATH="$PNG_CHECK_DIR:$PATH" && . "$2"' \

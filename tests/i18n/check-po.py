@@ -30,7 +30,7 @@ DOMAIN = 'swag-style'
 
 # Where marked strings live, and what marks them (gi18n's macros, the
 # engine's swag-i18n.h, ngettext and g_dngettext).
-SOURCE_DIRS = ['cli', 'engine', 'plugin', 'ui']
+SOURCE_DIRS = ['cli', 'engine', 'plugin']
 MARKED = re.compile(r'(?:^|[^A-Za-z0-9_])(?:N?C?_|ngettext|g_dngettext)\s*\(\s*'
                     r'(?:GETTEXT_PACKAGE\s*,\s*)?(?:/\*.*?\*/\s*)*"', re.S)
 
@@ -40,7 +40,7 @@ XGETTEXT_KEYWORDS = ['-k_', '--keyword=N_', '--keyword=C_:1c,2',
                      '--keyword=g_dngettext:2,3', '--keyword=g_dpgettext2:2c,3']
 
 # The labels that the plug-in's dialog shows with a mnemonic (the
-# arguments ui/swag-dialog.c builds through the procedure dialog, and its
+# arguments plugin/swag-dialog.c builds through the procedure dialog, and its
 # preview toggle): no two may share a letter, in any language. GIMP's own
 # buttons (OK, Cancel, Reset, ...) come from GIMP's catalogs; the GIMP
 # test gui-german checks them together with these, in German.

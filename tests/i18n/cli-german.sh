@@ -66,7 +66,8 @@ run LANG=de_DE.UTF-8 "$prog" --help
 expect "--help in German: an option" "Das Ergebnis nach AUSGABE schreiben (.png, .jpg oder .jpeg)"
 expect "--help in German: the usage line" "INHALT STIL [STIL…] -o AUSGABE"
 expect "--help in German: the summary" "Stilisiert INHALT im Stil von STIL"
-expect "--help in German: a default from the engine" "Netzwerk: vgg19, resnet50"
+expect "--help in German: a setting of the engine's table, with its choices" "Das Netzwerk, dessen Merkmale Stil und Inhalt bestimmen (vgg19, resnet50"
+expect "--help in German: a range and a default" "(1 bis 100000; Vorgabe 300)"
 
 run LANG=C "$prog" --help
 expect "--help under LANG=C stays English" "Write the result to OUT (.png, .jpg or .jpeg)"
@@ -81,11 +82,11 @@ expect "LANGUAGE=es: Spanish" "Escribir el resultado en SALIDA (.png, .jpg o .jp
 run LANG=de_DE.UTF-8 "$prog"
 expect "an error of the command line in German" "nichts zu tun: -o AUSGABE, --batch ORDNER oder --diagnose angeben"
 run LANG=de_DE.UTF-8 "$prog" --iterations=0 -o "$tmp/x.png" a.png b.png
-expect "an error of the engine in German" "Die Iterationen müssen zwischen 1 und 100000 liegen (erhalten: 0)"
+expect "an error of the engine in German" "iterations muss zwischen 1 und 100000 liegen (erhalten: 0)"
 run LANG=de_DE.UTF-8 LANGUAGE=fr "$prog" --iterations=0 -o "$tmp/x.png" a.png b.png
-expect "an error of the engine in French" "Le nombre d’itérations doit être compris entre 1 et 100000 (reçu 0)"
+expect "an error of the engine in French" "iterations doit être compris entre 1 et 100000 (reçu 0)"
 run LANG=de_DE.UTF-8 "$prog" --smoothing=wavy -o "$tmp/x.png" a.png b.png
-expect "a composed error of the engine in German" "Unbekannter Wert »wavy« für Glättung; möglich sind: none, softmax"
+expect "a composed error of the engine in German" "Unbekannter Wert »wavy« für smoothing; möglich sind: none, softmax"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures check(s) failed" >&2

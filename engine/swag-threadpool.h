@@ -1,4 +1,4 @@
-/* swag-pool.h: a small thread pool owned by an evaluation context (never a
+/* swag-threadpool.h: a small thread pool owned by an evaluation context (never a
  * static). The caller's thread takes part; the other n - 1 threads sleep on a
  * condition variable between jobs, so an idle pool costs no CPU and never
  * competes with OpenBLAS's threads or another process. Internal to the
@@ -14,8 +14,8 @@
  *
  * GPL-3.0-or-later.
  */
-#ifndef SWAG_POOL_H
-#define SWAG_POOL_H
+#ifndef SWAG_THREADPOOL_H
+#define SWAG_THREADPOOL_H
 
 #include <glib.h>
 
@@ -32,7 +32,6 @@ typedef void (*SwagPoolFunc) (gpointer data, int task, int thread);
  * memory or threads cannot be had. */
 SwagPool *swag_pool_new       (int n_threads, gsize work_floats);
 void      swag_pool_free      (SwagPool *pool);
-int       swag_pool_n_threads (const SwagPool *pool);
 float    *swag_pool_work      (SwagPool *pool, int thread);
 gsize     swag_pool_work_floats (const SwagPool *pool);
 
@@ -53,4 +52,4 @@ gsize     swag_pool_n_chunks  (gsize n, gsize chunk);
 
 G_END_DECLS
 
-#endif /* SWAG_POOL_H */
+#endif /* SWAG_THREADPOOL_H */

@@ -2,9 +2,11 @@
  *
  * A GimpProcedureDialog: every control is the procedure argument it sets.
  * The preview on the left stylises a small copy of the content layer as the
- * settings change (swag-preview.c); the main settings sit on the first page
- * of a notebook, the rest on an "Advanced" page; below them, the time and
- * memory the full run will take.
+ * settings change (swag-preview.c). The controls come from the engine's
+ * table of settings: those marked SWAG_SETTING_MAIN on the first page of a
+ * notebook, the others, but for SWAG_SETTING_NO_DIALOG, on an "Advanced"
+ * page in a section per group; below them, the time and memory the full
+ * run will take (swag-estimate.c, as the run asks it).
  *
  * Controls whose argument has a mnemonic in its nick come from the
  * procedure dialog, which checks that no two of them (nor the dialog's own
@@ -27,6 +29,7 @@
 #include "swag.h"
 #include "swag-config.h"
 #include "swag-dialog.h"
+#include "swag-estimate.h"
 #include "swag-preview.h"
 
 #define PLUG_IN_BINARY "swag-style"
@@ -97,7 +100,8 @@ typedef struct
 } Tooltip;
 
 /* What each control does, in a user's words; the procedure's own
- * descriptions are written for scripts. */
+ * descriptions (the table's help, which a setting without a line here
+ * shows) are written for scripts. */
 static const Tooltip tooltips[] =
 {
   { "style-layer",
@@ -175,11 +179,13 @@ static const Tooltip tooltips[] =
 static const char *
 tooltip_for (const char *property)
 {
+  const SwagSetting *s = swag_setting_find (property);
+
   for (gsize i = 0; i < G_N_ELEMENTS (tooltips); i++)
     if (strcmp (tooltips[i].property, property) == 0)
       return _(tooltips[i].tooltip);
 
-  return NULL;
+  return s ? _(s->help) : NULL;
 }
 
 /* ------------------------------------------------------------ numbers -- */
@@ -196,7 +202,8 @@ typedef struct
 } NumberControl;
 
 /* GIMP picks digits and steps from an argument's range, which suits few
- * of these (0.001 would show as "0.0" and step by 1). */
+ * of these (0.001 would show as "0.0" and step by 1); a number without a
+ * line here gets GIMP's. */
 static const NumberControl numbers[] =
 {
   { "iterations",     TRUE,  0, 10.0,   100.0,  10.0, 1000.0 },
@@ -291,7 +298,7 @@ refresh_chooser (gpointer data)
   GimpDrawableChooser *chooser = data;
 
   /* The dialog may have gone meanwhile. */
-  if (! gtk_widget_get_realized (GTK_WIDGET (chooser)))
+  if (!gtk_widget_get_realized (GTK_WIDGET (chooser)))
     return G_SOURCE_REMOVE;
 
   gimp_drawable_chooser_set_drawable (chooser,
@@ -434,20 +441,65 @@ static void swatch_allocated (GtkWidget     *area,
                               GtkAllocation *allocation,
                               gpointer       data);
 
+/* The control(s) of a setting of the table: a FILE setting also has its
+ * file chooser, the seed a button for a new one. */
+static void
+add_setting (SwagDialog        *d,
+             GtkWidget         *box,
+             const SwagSetting *s)
+{
+  if (s->type == SWAG_SETTING_SEED)
+    {
+      d->new_seed = gtk_button_new_with_label (_("New Seed"));
+      gimp_help_set_help_data (d->new_seed,
+                               _("Pick another seed, for another variation."),
+                               NULL);
+      g_signal_connect (d->new_seed, "clicked",
+                        G_CALLBACK (new_seed_clicked), d);
+      add (box, with_button (control (d, s->name), d->new_seed, TRUE));
+      return;
+    }
+
+  add (box, control (d, s->name));
+
+  if (s->type == SWAG_SETTING_FILE)
+    {
+      gchar *file = g_strconcat (s->name, "-file", NULL);
+
+      /* The controls keep the name: the procedure's own copy. */
+      add (box, control (d, g_param_spec_get_name (find_pspec (d, file))));
+      g_free (file);
+    }
+}
+
+/* Whether the dialog shows @s on the first page (@main) or the second. */
+static gboolean
+on_page (const SwagSetting *s,
+         gboolean           main)
+{
+  if (s->flags & SWAG_SETTING_NO_DIALOG)
+    return FALSE;
+
+  return !(s->flags & SWAG_SETTING_MAIN) == !main;
+}
+
 static GtkWidget *
 main_page (SwagDialog *d)
 {
-  GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *swatches;
-  GtkWidget *box;
-  GtkWidget *hint;
+  GtkWidget         *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget         *swatches;
+  GtkWidget         *box;
+  GtkWidget         *hint;
+  const SwagSetting *settings;
+  int                n;
 
   gtk_container_set_border_width (GTK_CONTAINER (page), 12);
 
   add (page, control (d, "style-layer"));
-  add (page, control (d, "backbone"));
-  add (page, control (d, "iterations"));
-  add (page, control (d, "style-strength"));
+  settings = swag_settings (&n);
+  for (int i = 0; i < n; i++)
+    if (on_page (&settings[i], TRUE))
+      add_setting (d, page, &settings[i]);
 
   /* The styles, larger than the chooser shows them. */
   d->swatch_frame = section (_("Styles"), &box);
@@ -494,54 +546,49 @@ main_page (SwagDialog *d)
   return page;
 }
 
+/* The Advanced page: a section per group of the table, the first half of
+ * the groups (rounded up) in the left column, the rest and the second
+ * style in the right one. */
 static GtkWidget *
 advanced_page (SwagDialog *d)
 {
-  GtkWidget *page = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
-  GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *box;
+  GtkWidget         *page = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
+  GtkWidget         *columns[2];
+  GtkWidget         *box;
+  const SwagSetting *settings;
+  int                n, n_groups = 0, placed = 0;
+  gboolean           used[SWAG_N_GROUPS] = { FALSE };
 
   gtk_container_set_border_width (GTK_CONTAINER (page), 12);
   gtk_box_set_homogeneous (GTK_BOX (page), TRUE);
-  gtk_box_pack_start (GTK_BOX (page), left, TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (page), right, TRUE, TRUE, 0);
-  gtk_widget_show (left);
-  gtk_widget_show (right);
+  for (int c = 0; c < 2; c++)
+    {
+      columns[c] = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+      gtk_box_pack_start (GTK_BOX (page), columns[c], TRUE, TRUE, 0);
+      gtk_widget_show (columns[c]);
+    }
 
-  add (left, section (_("Network"), &box));
-  add (box, control (d, "weights"));
-  add (box, control (d, "weights-file"));
-  d->new_seed = gtk_button_new_with_label (_("New Seed"));
-  gimp_help_set_help_data (d->new_seed,
-                           _("Pick another seed, for another variation."),
-                           NULL);
-  g_signal_connect (d->new_seed, "clicked",
-                    G_CALLBACK (new_seed_clicked), d);
-  add (box, with_button (control (d, "seed"), d->new_seed, TRUE));
+  settings = swag_settings (&n);
+  for (int i = 0; i < n; i++)
+    if (on_page (&settings[i], FALSE) && !used[settings[i].group])
+      {
+        used[settings[i].group] = TRUE;
+        n_groups++;
+      }
 
-  add (left, section (_("Smoothing"), &box));
-  add (box, control (d, "smoothing"));
-  add (box, control (d, "temperature"));
-  add (box, control (d, "alpha"));
+  for (int g = 0; g < SWAG_N_GROUPS; g++)
+    {
+      if (!used[g])
+        continue;
 
-  add (left, section (_("Weights of the losses"), &box));
-  add (box, control (d, "tv-weight"));
-  add (box, control (d, "style-weight"));
-  add (box, control (d, "content-weight"));
+      add (columns[placed++ < (n_groups + 1) / 2 ? 0 : 1],
+           section (_(swag_group_title (g)), &box));
+      for (int i = 0; i < n; i++)
+        if (on_page (&settings[i], FALSE) && settings[i].group == (SwagGroup) g)
+          add_setting (d, box, &settings[i]);
+    }
 
-  add (right, section (_("Optimisation"), &box));
-  add (box, control (d, "size"));
-  add (box, control (d, "scales"));
-  add (box, control (d, "optimizer"));
-  add (box, control (d, "init"));
-
-  add (right, section (_("Colours and style"), &box));
-  add (box, control (d, "preserve-colors"));
-  add (box, control (d, "match-histogram"));
-  add (box, control (d, "style-scale"));
-
-  add (right, section (_("Second style"), &box));
+  add (columns[1], section (_("Second style"), &box));
   d->clear_style2 = gtk_button_new_with_label (_("Clear"));
   gimp_help_set_help_data (d->clear_style2,
                            _("Use the first style alone."), NULL);
@@ -557,30 +604,6 @@ advanced_page (SwagDialog *d)
 }
 
 /* ------------------------------------------------------------- pixels -- */
-
-static void
-fit_size (int  width,
-          int  height,
-          int  longest,
-          int *w,
-          int *h)
-{
-  if (MAX (width, height) <= longest)
-    {
-      *w = width;
-      *h = height;
-    }
-  else if (width >= height)
-    {
-      *w = longest;
-      *h = MAX (1, (int) floor ((double) height * longest / width + 0.5));
-    }
-  else
-    {
-      *h = longest;
-      *w = MAX (1, (int) floor ((double) width * longest / height + 0.5));
-    }
-}
 
 /* The pixels of @drawable, at most @longest on its longest side, in the
  * engine's format. Main thread only (libgimp). GIMP's own layer previews
@@ -598,7 +621,7 @@ read_small (SwagDialog    *d,
   SwagImage  *image;
   GeglBuffer *buffer;
 
-  fit_size (width, height, longest, &w, &h);
+  swag_fit_size (width, height, longest, &w, &h);
 
   if (d->thumbnails)
     {
@@ -626,7 +649,7 @@ read_small (SwagDialog    *d,
     }
 
   image = swag_image_new (w, h, error);
-  if (! image)
+  if (!image)
     return NULL;
 
   buffer = gimp_drawable_get_buffer (drawable);
@@ -667,7 +690,7 @@ show_swatch (SwagDialog      *d,
   guchar    *pixels;
   int        w, h;
 
-  if (! image)
+  if (!image)
     {
       gtk_widget_hide (frame);
       if (i == 0)
@@ -675,15 +698,8 @@ show_swatch (SwagDialog      *d,
       return;
     }
 
-  fit_size (image->width, image->height, SWATCH_SIZE, &w, &h);
-  if (MAX (image->width, image->height) < SWATCH_SIZE)
-    {
-      /* Small styles are shown larger too. */
-      double scale = (double) SWATCH_SIZE / MAX (image->width, image->height);
-
-      w = MAX (1, (int) floor (image->width * scale + 0.5));
-      h = MAX (1, (int) floor (image->height * scale + 0.5));
-    }
+  /* Small styles are shown larger too. */
+  swag_scale_size (image->width, image->height, SWATCH_SIZE, &w, &h);
 
   pixels = g_new (guchar, (gsize) w * h * 4);
   swag_preview_render (image, w, h, FALSE, pixels);
@@ -715,12 +731,12 @@ update_styles (SwagDialog                *d,
 
   for (int i = 0; i < 2; i++)
     {
-      if (! layers[i])
+      if (!layers[i])
         continue;
 
       images[i] = read_small (d, GIMP_DRAWABLE (layers[i]), STYLE_READ_SIZE,
                               error);
-      if (! images[i])
+      if (!images[i])
         {
           swag_image_free (images[0]);
           return FALSE;
@@ -781,7 +797,7 @@ show_full_run (SwagDialog *d)
   double  seconds = d->estimate_seconds;
   gchar  *duration, *memory, *text;
 
-  if (! d->estimate_valid)
+  if (!d->estimate_valid)
     return;
 
   if (factor > 0.0)
@@ -815,54 +831,21 @@ show_full_run (SwagDialog *d)
   g_free (duration);
 }
 
-/* The time and memory of the full run over every selected layer. FALSE
- * with @error when it cannot run. */
+/* The time and memory of the full run over every selected layer, as the
+ * run itself asks it. FALSE with @error when it cannot run. */
 static gboolean
 update_estimate (SwagDialog                *d,
                  const SwagPluginSettings  *settings,
                  GError                   **error)
 {
-  GimpDrawable *styles[2] = { GIMP_DRAWABLE (settings->style),
-                              settings->style2 ?
-                              GIMP_DRAWABLE (settings->style2) : NULL };
-  int           style_w = 0, style_h = 0;
-  double        seconds = 0.0;
-  guint64       peak    = 0;
+  SwagEstimate total;
 
-  /* The engine takes one style size: the larger of the two, as the full
-   * run does. */
-  for (int i = 0; i < 2; i++)
-    {
-      int w, h;
+  if (!swag_plugin_estimate (settings, d->drawables, d->n_drawables, &total,
+                             NULL, error))
+    return FALSE;
 
-      if (! styles[i])
-        continue;
-
-      w = gimp_drawable_get_width (styles[i]);
-      h = gimp_drawable_get_height (styles[i]);
-      if ((double) w * h > (double) style_w * style_h)
-        {
-          style_w = w;
-          style_h = h;
-        }
-    }
-
-  for (gsize i = 0; i < d->n_drawables; i++)
-    {
-      SwagEstimate estimate;
-
-      if (! swag_transfer_estimate (&settings->params,
-                                    gimp_drawable_get_width (d->drawables[i]),
-                                    gimp_drawable_get_height (d->drawables[i]),
-                                    style_w, style_h, &estimate, error))
-        return FALSE;
-
-      seconds += estimate.seconds;
-      peak     = MAX (peak, estimate.peak_bytes);
-    }
-
-  d->estimate_seconds = seconds;
-  d->estimate_peak    = peak;
+  d->estimate_seconds = total.seconds;
+  d->estimate_peak    = total.peak_bytes;
   d->estimate_valid   = TRUE;
   show_full_run (d);
 
@@ -890,15 +873,16 @@ static void
 update_sensitivity (SwagDialog *d)
 {
   GimpProcedureConfig *config = d->config;
-  int                  smoothing, weights, init;
+  int                  smoothing, init;
   double               style_weight = 0.0, content_weight = 0.0;
   GimpLayer           *style2 = NULL;
+  gchar               *weights = NULL;
   gboolean             seeded;
 
   smoothing = gimp_procedure_config_get_choice_id (config, "smoothing");
-  weights   = gimp_procedure_config_get_choice_id (config, "weights");
   init      = gimp_procedure_config_get_choice_id (config, "init");
   g_object_get (config,
+                "weights",        &weights,
                 "style-weight",   &style_weight,
                 "content-weight", &content_weight,
                 "style-layer-2",  &style2,
@@ -909,10 +893,10 @@ update_sensitivity (SwagDialog *d)
                  smoothing == SWAG_SMOOTHING_CHANNEL_SOFTMAX);
   set_sensitive (widget_of (d, "alpha"), smoothing == SWAG_SMOOTHING_SCALE);
   set_sensitive (widget_of (d, "weights-file"),
-                 weights == SWAG_PLUGIN_WEIGHTS_FILE);
+                 g_strcmp0 (weights, SWAG_PLUGIN_FILE_CHOICE) == 0);
 
   /* The seed makes the random weights and the starting noise. */
-  seeded = weights == SWAG_PLUGIN_WEIGHTS_RANDOM || init != SWAG_INIT_CONTENT;
+  seeded = g_strcmp0 (weights, "random") == 0 || init != SWAG_INIT_CONTENT;
   set_sensitive (widget_of (d, "seed"), seeded);
   set_sensitive (d->new_seed, seeded);
 
@@ -924,6 +908,7 @@ update_sensitivity (SwagDialog *d)
                  style_weight <= 0.0 && content_weight <= 0.0);
 
   g_clear_object (&style2);
+  g_free (weights);
 }
 
 /* Everything that follows the settings: sensitivity, the preview's
@@ -940,7 +925,7 @@ update (SwagDialog *d)
 
   g_object_get (d->config, "style-layer", &style, NULL);
 
-  if (! style)
+  if (!style)
     {
       const char *text = _("Choose a style layer.");
 
@@ -950,9 +935,9 @@ update (SwagDialog *d)
       show_estimate (d, text, TRUE);
       swag_preview_set_params (d->preview, NULL, 0.0, text);
     }
-  else if (! swag_plugin_settings_read (&settings, d->config, &error) ||
-           ! swag_params_validate (&settings.params, &error) ||
-           ! update_styles (d, &settings, &error))
+  else if (!swag_plugin_settings_read (&settings, d->config, &error) ||
+           !swag_params_validate (&settings.params, &error) ||
+           !update_styles (d, &settings, &error))
     {
       show_estimate (d, error->message, TRUE);
       swag_preview_set_params (d->preview, NULL, 0.0, error->message);
@@ -966,7 +951,7 @@ update (SwagDialog *d)
                                d->content_error);
 
       ok = update_estimate (d, &settings, &error);
-      if (! ok)
+      if (!ok)
         {
           show_estimate (d, error->message, TRUE);
           g_clear_error (&error);
@@ -1008,7 +993,7 @@ config_notify (GObject    *config,
       return;
     }
 
-  if (! d->update_id)
+  if (!d->update_id)
     d->update_id = g_idle_add (update_idle, d);
 }
 
@@ -1097,7 +1082,7 @@ frame_shown (SwagPreview *preview,
       fabs (factor - d->estimate_factor) > 0.1 * d->estimate_factor)
     show_full_run (d);
 
-  if (! d->test_dir)
+  if (!d->test_dir)
     return;
 
   /* Where the picture is in the window, for comparing screenshots. */
@@ -1276,7 +1261,7 @@ set_preview_content (SwagDialog   *d,
   SwagImage *content;
 
   content = read_small (d, drawable, SWAG_PREVIEW_WORK_SIZE, &error);
-  if (! content)
+  if (!content)
     {
       d->content_error = g_strdup (error->message);
       g_clear_error (&error);
@@ -1299,7 +1284,7 @@ swag_dialog_run (GimpProcedure        *procedure,
 
   /* gimp_ui_init() exits the plug-in when there is no display, e.g. an
    * interactive call from gimp-console. */
-  if (! gtk_init_check (NULL, NULL))
+  if (!gtk_init_check (NULL, NULL))
     {
       g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
                    _("The dialog needs a display. Without one, call the "
@@ -1316,7 +1301,7 @@ swag_dialog_run (GimpProcedure        *procedure,
   d.controls    = g_hash_table_new (g_str_hash, g_str_equal);
   d.test_dir    = g_strdup (g_getenv ("SWAG_DIALOG_TEST_DIR"));
   d.stall_log   = g_strcmp0 (g_getenv ("SWAG_DIALOG_STALL_LOG"), "1") == 0;
-  if (d.test_dir && ! *d.test_dir)
+  if (d.test_dir && !*d.test_dir)
     g_clear_pointer (&d.test_dir, g_free);
 
   /* With layer previews turned off, GIMP's thumbnails are icons. */

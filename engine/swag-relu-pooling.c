@@ -1,8 +1,9 @@
-/* swag-act.c: ReLU, pooling, residual sum. GPL-3.0-or-later.
+/* swag-relu-pooling.c: ReLU, 2x2 pooling, and the element-wise sums of
+ * residual blocks. GPL-3.0-or-later.
  *
- * Element-wise ops run in chunks of CHUNK elements on the context's pool,
- * pooling one channel per task: each task writes only its own outputs, so
- * the results do not depend on the thread count. */
+ * Element-wise ops run in chunks of CHUNK elements on the context's thread
+ * pool, pooling one channel per task: each task writes only its own
+ * outputs, so the results do not depend on the thread count. */
 #include "swag-ops.h"
 
 #include <math.h>

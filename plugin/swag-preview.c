@@ -93,7 +93,7 @@ owned_params_new (const SwagParams *params)
 static void
 owned_params_free (OwnedParams *owned)
 {
-  if (! owned)
+  if (!owned)
     return;
 
   g_free (owned->weights);
@@ -313,7 +313,7 @@ show_image (SwagPreview     *preview,
   int w = preview->show_width;
   int h = preview->show_height;
 
-  if (! image || ! preview->pixels)
+  if (!image || !preview->pixels)
     return;
 
   swag_preview_render (image, w, h, preview->gray, preview->pixels);
@@ -355,7 +355,7 @@ show_idle (SwagPreview *preview)
 {
   show_content (preview);
 
-  if (! preview->enabled)
+  if (!preview->enabled)
     set_status (preview, _("Turn on the preview to watch the style "
                            "appear."), -1.0);
   else
@@ -386,7 +386,7 @@ job_post (Job       *job,
     }
   job->iteration = iteration;
   job->total     = total;
-  schedule       = ! job->idle_pending;
+  schedule       = !job->idle_pending;
   job->idle_pending = TRUE;
   g_mutex_unlock (&job->lock);
 
@@ -432,10 +432,10 @@ job_thread (gpointer data)
 
   /* Building a network is not cancellable; it is reused when the next
    * run's network settings are the same. */
-  if (! job->net && ! job_cancelled (job))
+  if (!job->net && !job_cancelled (job))
     job->net = swag_net_new (&job->params->params, &error);
 
-  if (job->net && ! job_cancelled (job))
+  if (job->net && !job_cancelled (job))
     result = swag_transfer_run (job->net, job->content->image,
                                 styles, job->n_styles == 2 ? job->blend : NULL,
                                 job->n_styles, &job->params->params,
@@ -510,7 +510,7 @@ frame_idle (gpointer data)
 
   frame = job_take_frame (job, &iteration, &total, &seconds);
 
-  if (preview && preview->job == job && ! job_cancelled (job) && total > 0)
+  if (preview && preview->job == job && !job_cancelled (job) && total > 0)
     {
       gchar *text;
 
@@ -546,7 +546,7 @@ job_finished_idle (gpointer data)
   g_thread_join (job->thread);
   job->thread = NULL;
 
-  if (! preview || preview->job != job)
+  if (!preview || preview->job != job)
     return G_SOURCE_REMOVE;
 
   preview->job = NULL;
@@ -558,7 +558,7 @@ job_finished_idle (gpointer data)
 
   frame = job_take_frame (job, &iteration, &total, &seconds);
 
-  if (! job_cancelled (job))
+  if (!job_cancelled (job))
     {
       measure_speed (preview, job, seconds);
 
@@ -620,7 +620,7 @@ start_job (SwagPreview *preview)
 
   g_return_if_fail (preview->job == NULL);
 
-  if (! can_run (preview))
+  if (!can_run (preview))
     {
       show_idle (preview);
       return;
@@ -658,7 +658,7 @@ start_job (SwagPreview *preview)
   set_status (preview, _("Starting…"), 0.0);
 
   job->thread = g_thread_try_new ("swag-preview", job_thread, job, &error);
-  if (! job->thread)
+  if (!job->thread)
     {
       preview->job = NULL;
       job->preview = NULL;
@@ -694,7 +694,7 @@ restart (SwagPreview *preview)
   g_clear_handle_id (&preview->timer, g_source_remove);
   preview->restart = FALSE;
 
-  if (! can_run (preview))
+  if (!can_run (preview))
     {
       show_idle (preview);
       return;
@@ -753,7 +753,7 @@ swag_preview_new (void)
 void
 swag_preview_free (SwagPreview *preview)
 {
-  if (! preview)
+  if (!preview)
     return;
 
   swag_preview_stop (preview);
@@ -794,22 +794,11 @@ swag_preview_set_content (SwagPreview *preview,
   preview->gray    = gray;
 
   /* The content's shape, scaled to fit a square of SHOW_SIZE. */
-  if (content && content->width >= content->height)
-    {
-      w = SWAG_PREVIEW_SHOW_SIZE;
-      h = MAX (1, (int) floor ((double) content->height * w /
-                               content->width + 0.5));
-    }
-  else if (content)
-    {
-      h = SWAG_PREVIEW_SHOW_SIZE;
-      w = MAX (1, (int) floor ((double) content->width * h /
-                               content->height + 0.5));
-    }
+  if (content)
+    swag_scale_size (content->width, content->height,
+                     SWAG_PREVIEW_SHOW_SIZE, &w, &h);
   else
-    {
-      w = h = SWAG_PREVIEW_SHOW_SIZE;
-    }
+    w = h = SWAG_PREVIEW_SHOW_SIZE;
 
   if (w != preview->show_width || h != preview->show_height)
     {
@@ -916,7 +905,7 @@ swag_preview_stop (SwagPreview *preview)
   g_clear_handle_id (&preview->timer, g_source_remove);
   preview->restart = FALSE;
 
-  if (! preview->job)
+  if (!preview->job)
     return;
 
   g_atomic_int_set (&preview->job->cancel, TRUE);

@@ -1,5 +1,5 @@
-/* swag-pool.c: the evaluation's thread pool. GPL-3.0-or-later. */
-#include "swag-pool.h"
+/* swag-threadpool.c: the evaluation's thread pool. GPL-3.0-or-later. */
+#include "swag-threadpool.h"
 
 #include <stdlib.h>
 
@@ -182,12 +182,6 @@ swag_pool_free (SwagPool *pool)
     free (pool->work[i]);
   g_free (pool->work);
   g_free (pool);
-}
-
-int
-swag_pool_n_threads (const SwagPool *pool)
-{
-  return pool ? pool->n_threads : 1;
 }
 
 float *
