@@ -10,6 +10,7 @@
  * these are exactly the unmasked definitions.
  */
 #include "swag-objective.h"
+#include "swag-patch.h"
 #include "swag-core.h"
 #include "swag-imageops.h"
 #include "swag-i18n.h"
@@ -34,12 +35,15 @@ typedef struct
   float    *ds;             /* (c, h, w) d/dS when smoothing */
   float    *sm;             /* (c, h, w) masked S for the Gram, or NULL */
   float    *g, *dg;         /* (c, c) */
+  SwagPatchTarget *patch;   /* style patches (patch loss), or NULL */
+  SwagPatchWork   *patch_work;
 } Tap;
 
 struct _SwagObjective
 {
   const SwagNet *net;
   SwagSmoothing  smoothing;
+  SwagStyleLoss  style_loss;
   double         alpha;
   double         temperature;  /* softmax T, or the factor on the spread (auto) */
   int            h, w;
@@ -262,6 +266,8 @@ tap_clear (Tap *t)
   g_free (t->sm);
   g_free (t->g);
   g_free (t->dg);
+  swag_patch_target_free (t->patch);
+  swag_patch_work_free (t->patch_work);
 }
 
 void
@@ -301,8 +307,67 @@ swag_style_transparent_error (GError **error, int k, int n_styles)
                  _("The style image is fully transparent"));
 }
 
+/* The patch loss's targets: the windows of style @k's smoothed activation
+ * @f at tap @t, pooled as the picture's will be (its tap shape at the
+ * content's size is known: the content's evaluation exists), at most the
+ * budget's share of this style. */
+static gboolean
+add_style_patches (SwagObjective *obj, Tap *t, const float *f, SwagShape sh,
+                   const SwagPlanar *st, double share, int k, int n_styles,
+                   GError **error)
+{
+  SwagShape own = swag_eval_tap_shape (obj->eval, t->eval_index);
+  float    *s, *mask;
+  double    mask_sum;
+  gboolean  ok;
+  int       before;
+
+  if (!t->patch)
+    {
+      int pool = swag_patch_pool (own.c, own.h, own.w);
+      if (pool < 1)
+        {
+          g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                       _("The image is too small for the patch style loss"));
+          return FALSE;
+        }
+      t->patch = swag_patch_target_new (own.c, pool);
+    }
+  s = swag_try_alloc_floats (shape_n (sh), N_("style features"), error);
+  if (!s)
+    return FALSE;
+  swag_smooth_apply (&obj->ctx, t->smooth ? obj->smoothing
+                                          : SWAG_SMOOTHING_NONE,
+                     t->temperature, obj->alpha, f, sh, s);
+  mask = downsample_mask (st->mask, st->h, st->w, sh.h, sh.w, &mask_sum);
+  if (mask && mask_sum <= 0)
+    {
+      swag_style_transparent_error (error, k, n_styles);
+      ok = FALSE;
+    }
+  else
+    {
+      before = swag_patch_target_count (t->patch);
+      ok = swag_patch_target_add (t->patch, &obj->ctx, s, sh.h, sh.w, mask,
+                                  MAX (1, (int) (share * swag_patch_budget
+                                                           (own.c))),
+                                  error);
+      if (ok && swag_patch_target_count (t->patch) == before)
+        {
+          g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                       _("The style image is too small for the patch style "
+                         "loss"));
+          ok = FALSE;
+        }
+    }
+  g_free (mask);
+  g_free (s);
+  return ok;
+}
+
 /* Style targets: the blended masked Grams of the smoothed activations of
- * every style image, each at its own size. Auto temperatures come from the
+ * every style image, each at its own size (or, for the patch loss, their
+ * patches). Auto temperatures come from the
  * first style image's activations. */
 static gboolean
 compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
@@ -349,6 +414,12 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
             }
           if (!t->has_style)
             continue;
+          if (obj->style_loss == SWAG_STYLE_LOSS_PATCH)
+            {
+              ok = add_style_patches (obj, t, f, sh, st, share, k, n_styles,
+                                      error);
+              continue;
+            }
           s = swag_try_alloc_floats (n, N_("style features"), error);
           sm = swag_try_alloc_floats (n, N_("style features"), error);
           g = swag_try_alloc_floats (cc, N_("style Gram"), error);
@@ -440,8 +511,9 @@ normalise (SwagObjective *obj, const SwagParams *params,
         t->style_w = params->style_strength
                      / (n_style_taps
                         * MAX (at_content[i].style,
-                               1e-12 * mean_square (t->gram_target, cc)
-                               + 1e-300));
+                               (t->gram_target
+                                ? 1e-12 * mean_square (t->gram_target, cc)
+                                : 0) + 1e-300));
     }
   g_free (style_rgb);
   g_free (at_content);
@@ -500,6 +572,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
   obj = g_new0 (SwagObjective, 1);
   obj->net = net;
   obj->smoothing = params->smoothing;
+  obj->style_loss = params->style_loss;
   obj->alpha = params->alpha;
   obj->temperature = params->temperature;
   obj->h = content->h;
@@ -564,13 +637,19 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
           if (!t->ds)
             goto fail;
         }
-      if (t->mask && t->has_style)
+      if (t->has_style && obj->style_loss == SWAG_STYLE_LOSS_PATCH)
+        {
+          t->patch_work = swag_patch_work_new (t->patch, sh.h, sh.w, error);
+          if (!t->patch_work)
+            goto fail;
+        }
+      else if (t->mask && t->has_style)
         {
           t->sm = swag_try_alloc_floats (n, N_("masked features"), error);
           if (!t->sm)
             goto fail;
         }
-      if (t->has_style)
+      if (t->has_style && obj->style_loss == SWAG_STYLE_LOSS_GRAM)
         {
           t->g = swag_try_alloc_floats (cc, N_("Gram matrix"), error);
           t->dg = t->g ? swag_try_alloc_floats (cc, N_("Gram matrix"), error)
@@ -700,7 +779,13 @@ swag_objective_eval (SwagObjective *obj, const float *x, double *total,
             masked_mse_backward (ctx, s, t->content_target, sh, t->mask,
                                  t->mask_sum, t->content_w, ds);
         }
-      if (t->has_style)
+      if (t->has_style && obj->style_loss == SWAG_STYLE_LOSS_PATCH)
+        {
+          ls = swag_patch_loss (ctx, t->patch, t->patch_work, s, t->mask,
+                                t->style_w, ds && t->style_w != 0 ? ds : NULL);
+          sum += t->style_w * ls;
+        }
+      else if (t->has_style)
         {
           masked_gram (ctx, s, sh, t->mask, t->mask_sum, t->sm, t->g);
           ls = swag_mse_forward (ctx, t->g, t->gram_target, cc);

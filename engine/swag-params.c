@@ -60,7 +60,13 @@ static const char *const weights_labels[] = {
   N_("Random"), N_("Pre-trained"), NULL
 };
 
+static const char *const style_loss_names[] = { "gram", "patch", NULL };
+static const char *const style_loss_labels[] = {
+  N_("Gram matrices"), N_("Patches (MRF)"), NULL
+};
+
 G_STATIC_ASSERT (G_N_ELEMENTS (backbone_names) == G_N_ELEMENTS (backbone_labels));
+G_STATIC_ASSERT (G_N_ELEMENTS (style_loss_names) == G_N_ELEMENTS (style_loss_labels));
 G_STATIC_ASSERT (G_N_ELEMENTS (pooling_names) == G_N_ELEMENTS (pooling_labels));
 G_STATIC_ASSERT (G_N_ELEMENTS (smoothing_names) == G_N_ELEMENTS (smoothing_labels));
 G_STATIC_ASSERT (G_N_ELEMENTS (optimizer_names) == G_N_ELEMENTS (optimizer_labels));
@@ -275,6 +281,15 @@ static const SwagSetting settings[] = {
     .group = SWAG_GROUP_OPTIMISATION, .flags = SWAG_SETTING_NO_DIALOG,
     .label = N_("L-BFGS history"), .metavar = N_("N"),
     .help = N_("L-BFGS history pairs"),
+  },
+  {
+    .name = "style-loss", .type = SWAG_SETTING_CHOICE,
+    .offset = FIELD (style_loss, int), .def = SWAG_STYLE_LOSS_GRAM,
+    .choices = style_loss_names, .choice_labels = style_loss_labels,
+    .group = SWAG_GROUP_LOSSES, .flags = SWAG_SETTING_PRESET_RESET,
+    .label = N_("Style loss"), .metavar = N_("KIND"),
+    .help = N_("How the style is compared: Gram matrices (statistics) or "
+               "patches matched to the style's nearest (motifs)"),
   },
 };
 

@@ -80,6 +80,12 @@ typedef enum
  * A new choice setting needs no value here. */
 typedef enum
 {
+  SWAG_STYLE_LOSS_GRAM,   /* Gram matrices of the taps (Gatys et al.) */
+  SWAG_STYLE_LOSS_PATCH   /* nearest style patches (Li and Wand) */
+} SwagStyleLoss;
+
+typedef enum
+{
   SWAG_CHOICE_BACKBONE,
   SWAG_CHOICE_POOLING,
   SWAG_CHOICE_SMOOTHING,
@@ -153,6 +159,7 @@ typedef struct
   double              style_weight;   /* raw (unnormalised) weights: used    */
   double              content_weight; /* instead when either is > 0          */
   double              tv_weight;
+  SwagStyleLoss       style_loss;     /* Gram matrices or patches */
 
   /* Optimisation. */
   int                 iterations;     /* loss evaluations over all scales */
