@@ -256,6 +256,8 @@ ok "lintian $(in_system "$a" / lintian --print-version): no errors, no warnings"
 
 step "installing in a fresh copy of $lower"
 b=$(new_system install)
+[ ! -e "$b/build" ] && [ -z "$(ls -A "$b/work" 2>/dev/null)" ] ||
+  fail "the fresh copy of $lower holds a source tree"
 ! in_system "$b" / sh -c 'command -v swag-transfer' >/dev/null ||
   fail "swag-transfer is already installed in $lower"
 mkdir -p "$b/root/packages/swag-style"
