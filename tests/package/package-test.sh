@@ -34,6 +34,8 @@
 # without the root, unless CI=true, where that is a failure.
 #
 # Copyright (C) 2026 the swag-style authors. GPL-3.0-or-later.
+
+# shellcheck disable=SC2015 # "check && check || fail": fail when either fails
 set -eu
 
 mode=${1:?usage: package-test.sh host|gimp}
@@ -163,6 +165,7 @@ new_system () {
 in_system () {
   r=$1 dir=$2
   shift 2
+  # shellcheck disable=SC2016 # expanded by the inner shell
   nice -n 10 chroot "$r" /usr/bin/env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
@@ -173,6 +176,7 @@ in_system () {
 readme_cmd () {
   r=$1 dir=$2 cmd=$3
   shift 3
+  # shellcheck disable=SC2016 # expanded by the inner shell
   in_system "$r" "$dir" "$@" sh -ec 'sudo () { "$@"; }
 eval "$1"' sh "$cmd"
 }
@@ -244,6 +248,7 @@ fi
 step "lintian"
 # The system's own lintian (Debian 12's on the host, 13's in the root): no
 # error and no warning, except what debian/*.lintian-overrides explain.
+# shellcheck disable=SC2086 # $plugin_deb is empty on Debian 12
 if ! in_system "$a" /build lintian --fail-on error,warning --info \
        $transfer_deb $plugin_deb > "$work/lintian.log" 2>&1; then
   cat "$work/lintian.log"
@@ -271,6 +276,7 @@ if ! readme_cmd "$b" /root/packages/swag-style "$install_cmd" \
 fi
 grep -v "Reading database" "$work/install.log" | tail -n 5
 installed () {
+  # shellcheck disable=SC2016 # dpkg-query's field, not the shell's
   in_system "$b" / dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null |
     grep -q '^install ok installed$'
 }
@@ -365,6 +371,7 @@ ok "the README's example stylised /path/photo.jpg: $changed of 1920 pixels chang
 
 pluginrc=$b/root/profile/pluginrc
 # GIMP writes its system plug-in folder (gimplibdir) as ${gimp_plug_in_dir}.
+# shellcheck disable=SC2016 # GIMP's variable, not the shell's
 grep -qF '(plug-in-def "${gimp_plug_in_dir}/plug-ins/swag-style/swag-style"' "$pluginrc" &&
   grep -qF '(proc-def "plug-in-swag-style-transfer"' "$pluginrc" &&
   grep -qF '(menu-path "<Image>/Filters/Artistic")' "$pluginrc" ||
