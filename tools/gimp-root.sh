@@ -19,7 +19,10 @@ suite=trixie
 mirror=${SWAG_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 cache=${SWAG_ROOT_CACHE:-/var/cache/swag-style}
 
-# GIMP 3 and what building the project and running its GIMP tests need.
+# GIMP 3 and what building the project and running its GIMP tests need;
+# and what tests/package needs to build the Debian packages in a copy of
+# this root (build-essential, debhelper, help2man), and to check them with
+# Debian 13's own lintian and appstreamcli.
 packages="
   gimp libgimp-3.0-dev
   gcc libc6-dev meson ninja-build pkg-config python3
@@ -27,6 +30,7 @@ packages="
   libfftw3-dev
   gettext locales
   xvfb xauth xdotool x11-utils imagemagick
+  build-essential debhelper help2man lintian appstream
 "
 
 # shellcheck disable=SC2086 # the list is words
