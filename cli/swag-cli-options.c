@@ -130,6 +130,7 @@ add_setting_entries (CliOptions *o, GArray *entries)
   o->n_settings = n;
   o->values = g_new0 (char *, n + 1);
   o->switches = g_new0 (gboolean, n);
+  o->negated = g_new0 (gboolean, n);
   for (int i = 0; i < n; i++)
     {
       const SwagSetting *s = &settings[i];
@@ -140,8 +141,21 @@ add_setting_entries (CliOptions *o, GArray *entries)
 
       if (s->type == SWAG_SETTING_BOOLEAN)
         {
+          /* Each switch has its opposite, --no-NAME: a default that is
+           * on must be possible to turn off. */
+          GOptionEntry no = { keep (o, g_strconcat ("no-", s->name, NULL)), 0,
+                              0, G_OPTION_ARG_NONE, &o->negated[i],
+                              /* TRANSLATORS: --help of --no-NAME; %s is
+                               * the option it turns off, e.g.
+                               * "--match-histogram". */
+                              keep (o, g_strdup_printf (_("Turn off --%s"),
+                                                        s->name)),
+                              NULL };
           e.arg = G_OPTION_ARG_NONE;
           e.arg_data = &o->switches[i];
+          g_array_append_val (entries, e);
+          g_array_append_val (entries, no);
+          continue;
         }
       else if (s->type == SWAG_SETTING_FILE)
         e.arg = G_OPTION_ARG_FILENAME;
@@ -256,6 +270,7 @@ cli_options_clear (CliOptions *o)
     g_free (o->values[i]);
   g_clear_pointer (&o->values, g_free);
   g_clear_pointer (&o->switches, g_free);
+  g_clear_pointer (&o->negated, g_free);
   g_clear_pointer (&o->keep, g_ptr_array_unref);
 }
 
@@ -358,8 +373,17 @@ cli_options_to_params (const CliOptions *o, SwagParams *p, GError **error)
 
       if (s->type == SWAG_SETTING_BOOLEAN)
         {
-          if (o->switches[i])
-            *(gboolean *) swag_setting_field (s, p) = TRUE;
+          if (o->switches[i] && o->negated[i])
+            {
+              g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
+                           /* TRANSLATORS: %s is a setting's name, e.g.
+                            * "match-histogram". */
+                           _("--%s and --no-%s contradict each other"),
+                           s->name, s->name);
+              return FALSE;
+            }
+          if (o->switches[i] || o->negated[i])
+            *(gboolean *) swag_setting_field (s, p) = o->switches[i];
         }
       else if (o->values[i]
                && !swag_setting_parse (s, p, o->values[i], error))

@@ -22,6 +22,7 @@ typedef struct
   /* One per entry of swag_settings (), in its order. */
   char     **values;    /* text given, or NULL */
   gboolean  *switches;  /* BOOLEAN settings given */
+  gboolean  *negated;   /* BOOLEAN settings given as --no-NAME */
   int        n_settings;
 
   GPtrArray *keep;      /* --help texts, alive as long as the context */
