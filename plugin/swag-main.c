@@ -306,7 +306,8 @@ stylise (GimpImage           *image,
   if (! swag_params_validate (params, error))
     return NULL;
 
-  /* Cheap checks first: selection, sizes, memory. */
+  /* Cheap checks first: the selection, then (below) sizes, the styles'
+   * pixels and memory. */
   for (gsize i = 0; i < n; i++)
     {
       gint x, y, w, h;
@@ -337,6 +338,9 @@ stylise (GimpImage           *image,
   /* The estimate takes one style size: the larger of the two. */
   largest = swag_largest_image ((const SwagImage *const *) styles, n_styles);
 
+  /* Every check that needs neither the network nor the content's pixels
+   * (sizes, memory, a transparent style), before either is had: building
+   * the network and reading a large layer take seconds. */
   for (gsize i = 0; i < n; i++)
     {
       SwagEstimate estimate;
@@ -345,7 +349,12 @@ stylise (GimpImage           *image,
                                     gimp_drawable_get_width (drawables[i]),
                                     gimp_drawable_get_height (drawables[i]),
                                     largest->width, largest->height,
-                                    &estimate, error))
+                                    &estimate, error) ||
+          ! swag_transfer_check_inputs (params,
+                                        gimp_drawable_get_width (drawables[i]),
+                                        gimp_drawable_get_height (drawables[i]),
+                                        (const SwagImage *const *) styles,
+                                        n_styles, error))
         {
           g_autofree gchar *name = gimp_item_get_name (GIMP_ITEM (drawables[i]));
 

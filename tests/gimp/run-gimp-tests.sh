@@ -278,6 +278,7 @@ run_console () {
       -b "(begin (define swag-inputs \"$work/inputs\")
                  (define swag-out \"$dir/out\")
                  (define swag-top \"$tsrc/../..\")
+                 (define swag-sanitize \"$sanitize\")
                  (load \"$tsrc/lib.scm\") (load \"$tsrc/cases/$name.scm\"))"
 }
 
