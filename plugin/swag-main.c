@@ -231,7 +231,33 @@ typedef struct
   int    index;    /* of the layer being stylised */
   int    n_layers;
   gint64 last_update;
+  gchar *text;     /* the progress text, without the note */
+  gchar *note;     /* the engine's note for this layer's run, or NULL */
+  FILE  *log;      /* SWAG_PROGRESS_LOG, for the tests, or NULL */
 } RunProgress;
+
+/* Shows the progress text with the engine's note, if any: the note stays
+ * until the layer is done, instead of giving way to the next iteration's
+ * text a tenth of a second later. */
+static void
+show_progress_text (RunProgress *run)
+{
+  g_autofree gchar *full = NULL;
+
+  if (run->note)
+    /* TRANSLATORS: the progress text (e.g. "Scale 1 of 2: iteration 3 of
+     * 30, loss 1.2"), then a note that stays until the layer is done (e.g.
+     * "L-BFGS history reduced from 100 to 6 to fit in memory"). */
+    full = g_strdup_printf (_("%s — %s"), run->text, run->note);
+
+  gimp_progress_set_text (full ? full : run->text);
+
+  if (run->log)
+    {
+      fprintf (run->log, "%s\n", full ? full : run->text);
+      fflush (run->log);
+    }
+}
 
 static gboolean
 on_progress (const SwagProgress *progress,
@@ -239,33 +265,52 @@ on_progress (const SwagProgress *progress,
 {
   RunProgress *run = user_data;
   gint64       now;
-  int          done, total;
+  int          done, total, scale, n_scales;
 
   if (progress->kind == SWAG_PROGRESS_MESSAGE)
     {
       if (progress->message)
-        gimp_progress_set_text (progress->message);
+        {
+          g_free (run->note);
+          run->note = g_strdup (progress->message);
+          show_progress_text (run);
+        }
       return TRUE;
     }
 
   if (progress->kind != SWAG_PROGRESS_EVALUATION)
     return TRUE;
 
-  done  = progress->iteration + 1;
-  total = MAX (progress->total_iterations, 1);
-  now   = g_get_monotonic_time ();
+  done     = progress->iteration + 1;
+  total    = MAX (progress->total_iterations, 1);
+  scale    = progress->scale + 1;
+  n_scales = progress->n_scales;
+  now      = g_get_monotonic_time ();
   if (done < total && now - run->last_update < PROGRESS_INTERVAL_US)
     return TRUE;
   run->last_update = now;
 
-  if (run->n_layers > 1)
-    gimp_progress_set_text_printf (_("Layer %d of %d: iteration %d of %d, "
-                                     "loss %.4g"),
-                                   run->index + 1, run->n_layers,
-                                   done, total, progress->total);
+  g_free (run->text);
+  if (run->n_layers > 1 && n_scales > 1)
+    run->text = g_strdup_printf (_("Layer %d of %d, scale %d of %d: "
+                                   "iteration %d of %d, loss %.4g"),
+                                 run->index + 1, run->n_layers,
+                                 scale, n_scales, done, total,
+                                 progress->total);
+  else if (run->n_layers > 1)
+    run->text = g_strdup_printf (_("Layer %d of %d: iteration %d of %d, "
+                                   "loss %.4g"),
+                                 run->index + 1, run->n_layers,
+                                 done, total, progress->total);
+  else if (n_scales > 1)
+    run->text = g_strdup_printf (_("Scale %d of %d: iteration %d of %d, "
+                                   "loss %.4g"),
+                                 scale, n_scales, done, total,
+                                 progress->total);
   else
-    gimp_progress_set_text_printf (_("Iteration %d of %d, loss %.4g"),
-                                   done, total, progress->total);
+    run->text = g_strdup_printf (_("Iteration %d of %d, loss %.4g"),
+                                 done, total, progress->total);
+  show_progress_text (run);
 
   gimp_progress_update ((run->index + (double) done / total) / run->n_layers);
 
@@ -301,7 +346,28 @@ stylise (GimpImage           *image,
   SwagNet          *net      = NULL;
   GimpLayer       **layers   = NULL;
   char             *json;
-  RunProgress       progress = { 0, (int) n, 0 };
+  RunProgress       progress = { 0, (int) n, 0, NULL, NULL, NULL };
+  const gchar      *memory_limit;
+
+  /* SWAG_MEMORY_LIMIT, in bytes, as swag-transfer's --memory-limit: a run
+   * that needs more is made smaller (fewer L-BFGS pairs, with a note) or
+   * refused. The GIMP tests bring about the note with it. */
+  memory_limit = g_getenv ("SWAG_MEMORY_LIMIT");
+  if (memory_limit && *memory_limit)
+    {
+      guint64 bytes;
+
+      if (! g_ascii_string_to_unsigned (memory_limit, 10, 1, G_MAXUINT64,
+                                        &bytes, NULL))
+        {
+          g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                       /* TRANSLATORS: %s is the variable's value. */
+                       _("SWAG_MEMORY_LIMIT must be a number of bytes, not "
+                         "\"%s\"."), memory_limit);
+          return NULL;
+        }
+      settings->params.memory_limit = bytes;
+    }
 
   if (! swag_params_validate (params, error))
     return NULL;
@@ -363,7 +429,10 @@ stylise (GimpImage           *image,
         }
     }
 
-  gimp_progress_init (_("SWAG style transfer"));
+  progress.text = g_strdup (_("SWAG style transfer"));
+  gimp_progress_init (progress.text);
+  if (g_getenv ("SWAG_PROGRESS_LOG"))
+    progress.log = fopen (g_getenv ("SWAG_PROGRESS_LOG"), "a");
 
   net = swag_net_new (params, error);
   if (! net)
@@ -379,6 +448,7 @@ stylise (GimpImage           *image,
         goto out;
 
       progress.index = (int) i;
+      g_clear_pointer (&progress.note, g_free);
       results[i] = swag_transfer_run (net, content,
                                       (const SwagImage *const *) styles,
                                       n_styles == 2 ? blend : NULL, n_styles,
@@ -411,6 +481,10 @@ stylise (GimpImage           *image,
   g_free (json);
 
 out:
+  g_free (progress.text);
+  g_free (progress.note);
+  if (progress.log)
+    fclose (progress.log);
   swag_net_free (net);
   if (results)
     free_images (results, n);

@@ -283,10 +283,11 @@ run_console () {
 }
 
 # A case that is a shell script (cases/NAME.sh INPUTS OUT TOP): it runs
-# GIMP itself, as a user's command line does.
+# GIMP itself, as a user's command line does. SWAG_CLI names the installed
+# swag-transfer, SWAG_SANITIZE the build's b_sanitize.
 run_command () {
   name=$1 dir=$2
-  run GIMP3_DIRECTORY="$dir/profile" \
+  run GIMP3_DIRECTORY="$dir/profile" SWAG_CLI="$cli" SWAG_SANITIZE="$sanitize" \
     timeout 840 sh "$tsrc/cases/$name.sh" "$work/inputs" "$dir/out" "$tsrc/../.."
 }
 
