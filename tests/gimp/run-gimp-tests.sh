@@ -293,7 +293,7 @@ run_command () {
 
 run_gui () {
   name=$1 dir=$2
-  run GIMP3_DIRECTORY="$dir/profile" \
+  run GIMP3_DIRECTORY="$dir/profile" SWAG_CLI="$cli" \
     timeout 300 sh "$tsrc/gui-session.sh" "$work/inputs" "$dir/out" \
       "$tsrc/lib.scm" "$tsrc/cases/$name.scm"
 }
