@@ -566,27 +566,36 @@ objective_func (const float *x, double *f, float *g, gpointer data,
 }
 
 static gboolean
-check_image (const SwagImage *im, const char *what, int min_side,
-             GError **error)
+check_size (int width, int height, const char *what, int min_side,
+            GError **error)
 {
-  if (!im || !im->data || im->width <= 0 || im->height <= 0)
+  if (width <= 0 || height <= 0)
     {
       /* TRANSLATORS: %s is "content image", "style image" or "style
-       * image 2" (translated: see swag_transfer_run). */
+       * image 2" (translated: see check_inputs). */
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, _("The %s is empty"),
                    what);
       return FALSE;
     }
-  if (MIN (im->width, im->height) < min_side)
+  if (MIN (width, height) < min_side)
     {
       g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
                    /* TRANSLATORS: %s is "content image", "style image" or
-                    * "style image 2" (translated: see swag_transfer_run). */
+                    * "style image 2" (translated: see check_inputs). */
                    _("The %s is %d×%d pixels: it must be at least %d pixels on "
-                     "each side"), what, im->width, im->height, min_side);
+                     "each side"), what, width, height, min_side);
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+check_image (const SwagImage *im, const char *what, int min_side,
+             GError **error)
+{
+  if (!im || !im->data)
+    return check_size (0, 0, what, min_side, error);
+  return check_size (im->width, im->height, what, min_side, error);
 }
 
 /* Every alpha 0 or below, or not a number (as swag_image_to_planar reads
@@ -630,6 +639,64 @@ fill_noise (float *x, gsize n_per_channel, const SwagParams *params,
           x[c * n_per_channel + p] = (float) CLAMP (v, 0.0, 1.0);
         }
     }
+}
+
+/* The checks of a run's inputs that need no weights (@net may be a
+ * topology): the content's size and each style's against what the
+ * network needs, and a style without an opaque pixel. Returns the
+ * network's smallest side, or -1 with @error set. */
+static int
+check_inputs (SwagNet *net, const SwagParams *params, int cw, int ch,
+              const SwagImage *const *styles, int n_styles, GError **error)
+{
+  int min_side = network_min_side (net, params, error);
+
+  /* TRANSLATORS: the image named in "The %s is empty" and "The %s is
+   * %d×%d pixels: ...". */
+  if (min_side < 0 || !check_size (cw, ch, _("content image"), min_side, error))
+    return -1;
+  for (int k = 0; k < n_styles; k++)
+    {
+      /* TRANSLATORS: the image named in "The %s is empty" and "The %s is
+       * %d×%d pixels: ..."; %d counts the style images from 1. */
+      char *what = n_styles > 1 ? g_strdup_printf (_("style image %d"), k + 1)
+                                : g_strdup (_("style image"));
+      gboolean ok_k = check_image (styles[k], what, min_side, error);
+      g_free (what);
+      if (!ok_k)
+        return -1;
+      /* Here, with the user's numbering (the objective sees the styles
+       * reordered, lead first). */
+      if (fully_transparent (styles[k]))
+        {
+          swag_style_transparent_error (error, k, n_styles);
+          return -1;
+        }
+    }
+  return min_side;
+}
+
+gboolean
+swag_transfer_check_inputs (const SwagParams *params, int content_width,
+                            int content_height,
+                            const SwagImage *const *styles, int n_styles,
+                            GError **error)
+{
+  SwagNet *topo;
+  int      min_side;
+
+  if (!swag_params_validate (params, error))
+    return FALSE;
+  if (n_styles < 1 || !styles)
+    {
+      g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID, _("No style image"));
+      return FALSE;
+    }
+  topo = swag_net_topology_new (params->backbone, params->pooling);
+  min_side = check_inputs (topo, params, content_width, content_height, styles,
+                           n_styles, error);
+  swag_net_free (topo);
+  return min_side >= 0;
 }
 
 SwagImage *
@@ -676,29 +743,13 @@ swag_transfer_run (SwagNet *net, const SwagImage *content,
                      _("Style blend weights must be zero or positive"));
         return NULL;
       }
-  min_side = network_min_side (net, params, error);
-  /* TRANSLATORS: the image named in "The %s is empty" and "The %s is
-   * %d×%d pixels: ...". */
-  if (min_side < 0 || !check_image (content, _("content image"), min_side, error))
+  /* TRANSLATORS: the image named in "The %s is empty" (see check_inputs). */
+  if (!check_image (content, _("content image"), 0, error))
     return NULL;
-  for (int k = 0; k < n_styles; k++)
-    {
-      /* TRANSLATORS: the image named in "The %s is empty" and "The %s is
-       * %d×%d pixels: ..."; %d counts the style images from 1. */
-      char *what = n_styles > 1 ? g_strdup_printf (_("style image %d"), k + 1)
-                                : g_strdup (_("style image"));
-      gboolean ok_k = check_image (styles[k], what, min_side, error);
-      g_free (what);
-      if (!ok_k)
-        return NULL;
-      /* Here, with the user's numbering (the objective sees the styles
-       * reordered, lead first). */
-      if (fully_transparent (styles[k]))
-        {
-          swag_style_transparent_error (error, k, n_styles);
-          return NULL;
-        }
-    }
+  min_side = check_inputs (net, params, content->width, content->height,
+                           styles, n_styles, error);
+  if (min_side < 0)
+    return NULL;
 
   {
     const SwagImage *largest = swag_largest_image (styles, n_styles);

@@ -390,6 +390,18 @@ SwagImage *swag_transfer_run (SwagNet                *net,
                               SwagImage             **partial,
                               GError                **error);
 
+/* The checks of swag_transfer_run that need neither the network's weights
+ * nor the content's pixels, with the same messages: the content's size
+ * and each style's against what the network of @params needs, and a style
+ * without an opaque pixel. Quick (the network's shape only): a front end
+ * calls it before swag_net_new and before reading the content. */
+gboolean swag_transfer_check_inputs (const SwagParams       *params,
+                                     int                     content_width,
+                                     int                     content_height,
+                                     const SwagImage *const *styles,
+                                     int                     n_styles,
+                                     GError                **error);
+
 typedef struct
 {
   guint64 peak_bytes;    /* peak memory of the run */

@@ -70,16 +70,71 @@ hostpath () {
   printf '%s%s' "$root" "$1"
 }
 
-# In the root, /proc is mounted in a private mount namespace that ends
-# with each command: the sanitizers and GLib read it. Where mounting is not
-# allowed, commands run without it.
-proc=
+# In the root, /proc is mounted in a mount namespace of its own that ends
+# with each command: the sanitizers and GLib read it, and LeakSanitizer
+# cannot work without it. Two ways are tried:
+# - private: unshare --mount makes every mount private first (the usual
+#   way; it fails where / is not a mount point, as in a chroot: "cannot
+#   change root filesystem propagation");
+# - unchanged: unshare --mount --propagation unchanged, then only the
+#   mount that holds ROOT/proc is made private (the nearest folder above
+#   it that is a mount point), so that the proc mount cannot propagate
+#   back to where it came from and outlive the command. Where no folder
+#   above ROOT/proc is a mount point (a chroot whose root holds ROOT), that
+#   mount cannot be reached and nothing is mounted.
+# Where neither works (also a container without mount rights), commands
+# run without /proc, and LeakSanitizer is turned off: it would end every
+# sanitized program with "LeakSanitizer has encountered a fatal error".
 # shellcheck disable=SC2016 # expanded by the inner shell
-if [ "$mode" = root ] &&
-   unshare --mount --fork sh -c 'mount -t proc proc "$1/proc"' sh "$root" \
-     2>/dev/null; then
-  proc=yes
+proc_private='mount -t proc proc "$1/proc" || exit
+  root=$1; shift
+  [ $# -eq 0 ] || exec chroot "$root" "$@"'
+# shellcheck disable=SC2016 # expanded by the inner shell
+proc_unchanged='root=$1; shift; dir=$root/proc
+  until mount --make-private "$dir" 2>/dev/null; do
+    if [ "$dir" = / ]; then
+      echo "no folder above $root/proc is a mount point that can be made private" >&2
+      exit 1
+    fi
+    dir=$(dirname "$dir")
+  done
+  mount -t proc proc "$root/proc" || exit
+  [ $# -eq 0 ] || exec chroot "$root" "$@"'
+proc=
+proc_why=
+lsan_at_exit=
+if [ "$mode" = root ]; then
+  if why=$(unshare --mount --fork sh -c "$proc_private" sh "$root" 2>&1); then
+    proc=private
+  elif why2=$(unshare --mount --propagation unchanged --fork \
+                sh -c "$proc_unchanged" sh "$root" 2>&1); then
+    proc=unchanged
+    proc_why=$(printf 'unshare --mount: %s' "$why" | tr '\n' ' ')
+  else
+    proc_why=$(printf 'unshare --mount: %s; with --propagation unchanged: %s' \
+                 "$why" "$why2" | tr '\n' ' ')
+  fi
 fi
+
+# Whether the sanitized programs run without LeakSanitizer here.
+lsan_off () {
+  [ "$mode" = root ] && [ -z "$proc" ] && [ "$sanitize" != none ]
+}
+
+# The sanitizers' options as C source, for programs that cannot read them
+# from the environment: ASAN_OPTIONS with LeakSanitizer off, UBSAN_OPTIONS.
+sanitizer_defaults () {
+  c_string () {
+    printf '%s' "$1" | sed 's/[\\"]/\\&/g'
+  }
+  echo '/* Made by run-gimp-tests.sh: no /proc in the root. */'
+  printf 'const char *__asan_default_options (void);\n'
+  printf 'const char *__asan_default_options (void) { return "%s"; }\n' \
+    "$(c_string "${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")"
+  printf 'const char *__ubsan_default_options (void);\n'
+  printf 'const char *__ubsan_default_options (void) { return "%s"; }\n' \
+    "$(c_string "${UBSAN_OPTIONS:-}")"
+}
 
 # Runs a command in the test environment with a clean environment; leading
 # NAME=VALUE arguments add variables. The sanitizer options are passed on.
@@ -97,22 +152,26 @@ run () {
   for var in ASAN_OPTIONS UBSAN_OPTIONS; do
     eval "value=\${$var:-}"
     if [ -n "$value" ]; then
-      [ "$var" = ASAN_OPTIONS ] &&
+      if [ "$var" = ASAN_OPTIONS ] && [ "$mode" = root ] && [ -z "$proc" ]; then
+        value=$value:detect_leaks=0
+      elif [ "$var" = ASAN_OPTIONS ]; then
         value=$value:detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64
+      fi
       set -- "$var=$value" "$@"
     fi
   done
   if [ -n "${ASAN_OPTIONS:-}" ]; then
-    set -- "LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tsrc/lsan.supp:print_suppressions=0:exitcode=0:max_leaks=30" "$@"
+    set -- "LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tsrc/lsan.supp:print_suppressions=0:exitcode=0:max_leaks=30${lsan_at_exit:+:leak_check_at_exit=$lsan_at_exit}" "$@"
   fi
   set -- PATH=/usr/local/bin:/usr/bin:/bin HOME="$work/home" LANG=C.UTF-8 "$@"
   if [ "$mode" = host ]; then
     env -i "$@"
-  elif [ -n "$proc" ]; then
-    # shellcheck disable=SC2016 # expanded by the inner shell
-    unshare --mount --fork sh -c \
-      'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' \
-      sh "$root" "$root" /usr/bin/env -i "$@"
+  elif [ "$proc" = private ]; then
+    unshare --mount --fork sh -c "$proc_private" \
+      sh "$root" /usr/bin/env -i "$@"
+  elif [ "$proc" = unchanged ]; then
+    unshare --mount --propagation unchanged --fork sh -c "$proc_unchanged" \
+      sh "$root" /usr/bin/env -i "$@"
   else
     chroot "$root" /usr/bin/env -i "$@"
   fi
@@ -137,18 +196,36 @@ copy_source () {
 build_plugin () {
   if [ "$mode" = root ]; then
     copy_source
-    if [ ! -f "$(hostpath "$work/build/build.ninja")" ]; then
-      set -- -Dplugin=enabled -Dtests=false --prefix="$work/stage" \
-             -Dplugin-dir="$work/stage/plug-ins"
-      if [ "$sanitize" != none ]; then
-        set -- "$@" -Db_sanitize="$sanitize" -Db_lundef=false
-      fi
-      run meson setup "$work/build" "$work/src" "$@"
+    bdir=$work/build stage=$work/stage
+    set -- -Dplugin=enabled -Dtests=false
+    if [ "$sanitize" != none ]; then
+      set -- "$@" -Db_sanitize="$sanitize" -Db_lundef=false
     fi
-    run ninja -C "$work/build"
-    run meson install -C "$work/build" --quiet --no-rebuild
-    plugdir=$work/stage/plug-ins/swag-style
-    cli=$work/stage/bin/swag-transfer
+    if lsan_off; then
+      # Without /proc the sanitizers cannot read their options from the
+      # environment (they read /proc/self/environ): the programs get them
+      # compiled in, LeakSanitizer off. A build folder of its own, made
+      # again when the options change.
+      bdir=$work/build-noproc stage=$work/stage-noproc
+      defaults=$(hostpath "$work/sanitizer-defaults.c")
+      sanitizer_defaults > "$defaults.new"
+      if ! cmp -s "$defaults.new" "$defaults"; then
+        mv "$defaults.new" "$defaults"
+        rm -rf "$(hostpath "$bdir")"
+      else
+        rm -f "$defaults.new"
+      fi
+      run cc -c -o "$work/sanitizer-defaults.o" "$work/sanitizer-defaults.c"
+      set -- "$@" -Dc_link_args="$work/sanitizer-defaults.o"
+    fi
+    if [ ! -f "$(hostpath "$bdir/build.ninja")" ]; then
+      run meson setup "$bdir" "$work/src" --prefix="$stage" \
+        -Dplugin-dir="$stage/plug-ins" "$@"
+    fi
+    run ninja -C "$bdir"
+    run meson install -C "$bdir" --quiet --no-rebuild
+    plugdir=$stage/plug-ins/swag-style
+    cli=$stage/bin/swag-transfer
   else
     rm -rf "$work/stage"
     meson install -C "$build" --quiet --no-rebuild --destdir "$work/stage"
@@ -196,26 +273,38 @@ make_profile () {
 
 run_console () {
   name=$1 dir=$2
+  lsan_at_exit=0
   run GIMP3_DIRECTORY="$dir/profile" \
     timeout 300 gimp-console-3.0 -i --quit \
       --batch-interpreter plug-in-script-fu-eval \
       -b "(begin (define swag-inputs \"$work/inputs\")
                  (define swag-out \"$dir/out\")
                  (define swag-top \"$tsrc/../..\")
+                 (define swag-sanitize \"$sanitize\")
                  (load \"$tsrc/lib.scm\") (load \"$tsrc/cases/$name.scm\"))"
 }
 
 # A case that is a shell script (cases/NAME.sh INPUTS OUT TOP): it runs
-# GIMP itself, as a user's command line does.
+# GIMP itself, as a user's command line does. SWAG_CLI names the installed
+# swag-transfer, SWAG_SANITIZE the build's b_sanitize, SWAG_LSAN (on, off)
+# whether LeakSanitizer checks the plug-in. A case that exits 77 is
+# skipped.
 run_command () {
   name=$1 dir=$2
-  run GIMP3_DIRECTORY="$dir/profile" \
+  lsan_at_exit=0
+  lsan=off
+  if [ "$sanitize" != none ] && ! lsan_off; then
+    lsan=on
+  fi
+  run GIMP3_DIRECTORY="$dir/profile" SWAG_CLI="$cli" SWAG_SANITIZE="$sanitize" \
+      SWAG_LSAN="$lsan" \
     timeout 840 sh "$tsrc/cases/$name.sh" "$work/inputs" "$dir/out" "$tsrc/../.."
 }
 
 run_gui () {
   name=$1 dir=$2
-  run GIMP3_DIRECTORY="$dir/profile" \
+  lsan_at_exit=0
+  run GIMP3_DIRECTORY="$dir/profile" SWAG_CLI="$cli" \
     timeout 300 sh "$tsrc/gui-session.sh" "$work/inputs" "$dir/out" \
       "$tsrc/lib.scm" "$tsrc/cases/$name.scm"
 }
@@ -230,6 +319,11 @@ run_case () {
   mkdir -p "$hdir/out"
   make_profile "$dir/profile"
 
+  if lsan_off; then
+    echo "case $name: no /proc in the root: this sanitized case runs" \
+         "without LeakSanitizer (AddressSanitizer and UBSan still check)"
+  fi
+
   start=$(seconds)
   status=0
   case $name in
@@ -240,6 +334,7 @@ run_case () {
              run_console "$name" "$dir" > "$hdir/log" 2>&1 || status=$?
            fi ;;
   esac
+  lsan_at_exit=
   cat "$hdir/log"
   echo "case $name: GIMP ran $(( $(seconds) - start )) s, exit status $status"
 
@@ -253,6 +348,9 @@ run_case () {
     done
   fi
 
+  if [ "$status" = 77 ] && [ -f "$here/cases/$name.sh" ]; then
+    skip "case $name: skipped (above)"
+  fi
   [ "$status" = 0 ] || fail "case $name: GIMP exited with status $status"
   grep -q '^SWAG-CASE-OK$' "$hdir/log" ||
     fail "case $name: the case did not reach its end"
@@ -285,6 +383,13 @@ run_case () {
 start=$(seconds)
 prepare
 echo "prepared ($mode mode, $work) in $(( $(seconds) - start )) s"
+if [ "$mode" = root ]; then
+  if [ -n "$proc" ]; then
+    echo "/proc in the root: mounted in a mount namespace ($proc propagation)${proc_why:+; $proc_why}"
+  else
+    echo "/proc in the root: cannot be mounted here ($proc_why)"
+  fi
+fi
 
 if [ "$1" = --setup ]; then
   exit 0
