@@ -35,6 +35,8 @@ typedef struct
   float    *ds;             /* (c, h, w) d/dS when smoothing */
   float    *sm;             /* (c, h, w) masked S for the Gram, or NULL */
   float    *g, *dg;         /* (c, c) */
+  gboolean  use_patch;      /* the patch loss (else the Gram's: a tap too
+                               small for a 3x3 window keeps it) */
   SwagPatchTarget *patch;   /* style patches (patch loss), or NULL */
   SwagPatchWork   *patch_work;
 } Tap;
@@ -323,16 +325,8 @@ add_style_patches (SwagObjective *obj, Tap *t, const float *f, SwagShape sh,
   int       before;
 
   if (!t->patch)
-    {
-      int pool = swag_patch_pool (own.c, own.h, own.w);
-      if (pool < 1)
-        {
-          g_set_error (error, SWAG_ERROR, SWAG_ERROR_INVALID,
-                       _("The image is too small for the patch style loss"));
-          return FALSE;
-        }
-      t->patch = swag_patch_target_new (own.c, pool);
-    }
+    t->patch = swag_patch_target_new (own.c,
+                                      swag_patch_pool (own.c, own.h, own.w));
   s = swag_try_alloc_floats (shape_n (sh), N_("style features"), error);
   if (!s)
     return FALSE;
@@ -414,7 +408,13 @@ compute_style_targets (SwagObjective *obj, const SwagPlanar *styles,
             }
           if (!t->has_style)
             continue;
-          if (obj->style_loss == SWAG_STYLE_LOSS_PATCH)
+          if (k == 0)
+            {
+              SwagShape own = swag_eval_tap_shape (obj->eval, t->eval_index);
+              t->use_patch = obj->style_loss == SWAG_STYLE_LOSS_PATCH
+                             && swag_patch_pool (own.c, own.h, own.w) >= 1;
+            }
+          if (t->use_patch)
             {
               ok = add_style_patches (obj, t, f, sh, st, share, k, n_styles,
                                       error);
@@ -637,7 +637,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
           if (!t->ds)
             goto fail;
         }
-      if (t->has_style && obj->style_loss == SWAG_STYLE_LOSS_PATCH)
+      if (t->has_style && t->use_patch)
         {
           t->patch_work = swag_patch_work_new (t->patch, sh.h, sh.w, error);
           if (!t->patch_work)
@@ -649,7 +649,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
           if (!t->sm)
             goto fail;
         }
-      if (t->has_style && obj->style_loss == SWAG_STYLE_LOSS_GRAM)
+      if (t->has_style && !t->use_patch)
         {
           t->g = swag_try_alloc_floats (cc, N_("Gram matrix"), error);
           t->dg = t->g ? swag_try_alloc_floats (cc, N_("Gram matrix"), error)
@@ -779,7 +779,7 @@ swag_objective_eval (SwagObjective *obj, const float *x, double *total,
             masked_mse_backward (ctx, s, t->content_target, sh, t->mask,
                                  t->mask_sum, t->content_w, ds);
         }
-      if (t->has_style && obj->style_loss == SWAG_STYLE_LOSS_PATCH)
+      if (t->has_style && t->use_patch)
         {
           ls = swag_patch_loss (ctx, t->patch, t->patch_work, s, t->mask,
                                 t->style_w, ds && t->style_w != 0 ? ds : NULL);

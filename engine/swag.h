@@ -38,12 +38,13 @@ typedef enum
  * names used on the command line, in Script-Fu and in the report. */
 typedef enum
 {
+  SWAG_BACKBONE_MULTISCALE,    /* one layer of random kernels, 3 to 55 px:
+                                  the default (docs/study) */
   SWAG_BACKBONE_VGG19,
   SWAG_BACKBONE_RESNET50,
   SWAG_BACKBONE_NORESNET50,
   SWAG_BACKBONE_PSEUDO_VGG,
-  SWAG_BACKBONE_PSEUDO_RESVGG,
-  SWAG_BACKBONE_MULTISCALE     /* one layer of random kernels, 3 to 55 px */
+  SWAG_BACKBONE_PSEUDO_RESVGG
 } SwagBackbone;
 
 typedef enum

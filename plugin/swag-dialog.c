@@ -108,8 +108,9 @@ static const Tooltip tooltips[] =
     N_("The picture whose brush strokes, colours and textures are painted "
        "onto this layer. It may be a layer of any open image.") },
   { "backbone",
-    N_("The neural network that looks at both pictures. VGG-19 gives the "
-       "classic painterly look; ResNet-50 paints well with SWAG smoothing.") },
+    N_("The network that looks at both pictures. The multi-scale texture "
+       "network, first, keeps your picture and paints the style's strokes "
+       "and colours; VGG-19 and ResNet-50 are the SWAG paper's networks.") },
   { "iterations",
     N_("How many steps the full run takes to paint. More steps take the "
        "style further, and take longer.") },

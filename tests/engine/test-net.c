@@ -271,9 +271,12 @@ test_gradient (gconstpointer data)
   p.tv_weight = 0.1;
   if (backbone == SWAG_BACKBONE_VGG19)
     p.style_layers = "relu1_1,relu2_1,relu3_1";   /* 29 px: no deeper */
+  else if (backbone == SWAG_BACKBONE_MULTISCALE)
+    p.style_layers = "k3,k7,k23,k55";
   else
     p.style_layers = "conv0_0,conv1_2,conv2_3";
-  p.content_layers = backbone == SWAG_BACKBONE_VGG19 ? "relu2_1" : "conv1_2";
+  p.content_layers = backbone == SWAG_BACKBONE_VGG19 ? "relu2_1"
+                     : backbone == SWAG_BACKBONE_MULTISCALE ? "k7" : "conv1_2";
   obj = swag_objective_new (net, &p, &cp, &sp, NULL, 1, 1, NULL, NULL, &error);
   g_assert_no_error (error);
 
@@ -327,6 +330,7 @@ test_transparent (void)
       x[i] = (float) swag_rng_uniform (5, 3, i);
     }
   swag_params_init_defaults (&p);
+  p.backbone = swag_net_backbone (net);
   p.style_layers = "relu1_1";
   p.content_layers = "relu1_1";
   p.tv_weight = 0;
@@ -546,8 +550,7 @@ test_load_errors (void)
 int
 main (int argc, char **argv)
 {
-  static const char *const names[] = { "vgg19", "resnet50", "noresnet50",
-                                       "pseudo-vgg", "pseudo-resvgg" };
+  const char *const *names = swag_choice_names (SWAG_CHOICE_BACKBONE);
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/net/topology/vgg19", test_topology_vgg19);
@@ -559,7 +562,7 @@ main (int argc, char **argv)
   /* NoResNet-50 is left to the conformance test (against PyTorch): at random
    * initialisation, a deep stack without shortcuts has so many ReLUs near
    * their kink that float32 central differences miss by 5-10%. */
-  for (int b = 0; b < 5; b++)
+  for (int b = 0; b <= SWAG_BACKBONE_PSEUDO_RESVGG; b++)
     {
       char *path;
       if (b == SWAG_BACKBONE_NORESNET50)

@@ -83,9 +83,10 @@ test_entries (void)
         g_assert_cmpfloat (s->def, <, count (s->choices));
       if (s->type == SWAG_SETTING_FILE)
         g_assert_true (g_strv_contains (s->choices, s->def_string));
-      /* The command line can only switch a boolean on. */
+      /* A boolean is on or off (the command line has --NAME and
+       * --no-NAME). */
       if (s->type == SWAG_SETTING_BOOLEAN)
-        g_assert_cmpfloat (s->def, ==, FALSE);
+        g_assert_true (s->def == FALSE || s->def == TRUE);
       g_assert_true ((s->type == SWAG_SETTING_TAPS) == (s->taps_in_use != NULL));
       if (s->flags & SWAG_SETTING_NOT_EMPTY)
         g_assert_cmpint (s->type, ==, SWAG_SETTING_TAPS);
@@ -167,7 +168,8 @@ test_defaults (void)
   g_assert_cmpint (p.preview_every, ==, 0);
   g_assert_cmpuint (p.memory_limit, ==, 0);
   /* The values the README's settings table states. */
-  g_assert_cmpint (p.backbone, ==, SWAG_BACKBONE_VGG19);
+  g_assert_cmpint (p.backbone, ==, SWAG_BACKBONE_MULTISCALE);
+  g_assert_true (p.match_histogram);
   g_assert_cmpint (p.pooling, ==, SWAG_POOLING_AVG);
   g_assert_cmpint (p.iterations, ==, 300);
   g_assert_cmpint (p.size, ==, 512);
@@ -396,14 +398,17 @@ test_presets (void)
   swag_params_init_defaults (&p);
   p.backbone = SWAG_BACKBONE_RESNET50;
   p.style_weight = 3;
+  p.match_histogram = FALSE;
   g_assert_true (swag_params_apply_preset (&p, "default", NULL));
-  g_assert_cmpint (p.backbone, ==, SWAG_BACKBONE_VGG19);
+  g_assert_cmpint (p.backbone, ==, SWAG_BACKBONE_MULTISCALE);
+  g_assert_true (p.match_histogram);
   g_assert_cmpfloat (p.style_weight, ==, 0);
   g_assert_cmpfloat (p.tv_weight, ==, 5);
 
   swag_params_init_defaults (&p);
   g_assert_true (swag_params_apply_preset (&p, "paper-vgg19", NULL));
   g_assert_cmpint (p.backbone, ==, SWAG_BACKBONE_VGG19);
+  g_assert_false (p.match_histogram);   /* the paper starts from the photo */
   g_assert_cmpint (p.pooling, ==, SWAG_POOLING_MAX);
   g_assert_cmpint (p.smoothing, ==, SWAG_SMOOTHING_NONE);
   g_assert_cmpfloat (p.tv_weight, ==, 0);
@@ -484,7 +489,7 @@ test_json (void)
   g_assert_nonnull (strstr (json, "\"style-weight\": 1e+17"));
   g_assert_cmpstr (json_object_get_string_member (o, "content-layers"), ==, "");
   g_assert_cmpstr (json_object_get_string_member (o, "style-layers"), ==,
-                   swag_default_style_layers (SWAG_BACKBONE_VGG19));
+                   swag_default_style_layers (p.backbone));
   json_node_unref (root);
   g_free (json);
 }

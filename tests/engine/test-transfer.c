@@ -33,6 +33,7 @@ small_params (SwagParams *p)
 {
   swag_params_init_defaults (p);
   p->backbone = SWAG_BACKBONE_VGG19;
+  p->match_histogram = FALSE;   /* these tests predate it as the default */
   p->style_layers = "relu1_1,relu2_1,relu3_1";
   p->content_layers = "relu2_1";
   p->size = 48;

@@ -218,7 +218,7 @@ watch (const SwagProgress *p, gpointer data)
 static SwagNet *
 cached_net (SwagBackbone backbone, SwagPooling pooling)
 {
-  static SwagNet *nets[5][2];
+  static SwagNet *nets[SWAG_BACKBONE_PSEUDO_RESVGG + 1][2];
   SwagParams      p;
 
   /* ResNet-50 and its ablation have no 2x2 pools: one net each. */
@@ -269,7 +269,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   /* Settings. */
   swag_params_init_defaults (&p);
-  p.backbone = any_enum (&s, 5);
+  p.backbone = any_enum (&s, SWAG_BACKBONE_PSEUDO_RESVGG + 1);
   p.pooling = any_enum (&s, 2);
   p.weights = any_weights (&s);
   p.seed = u32 (&s);
