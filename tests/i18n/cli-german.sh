@@ -66,7 +66,7 @@ run LANG=de_DE.UTF-8 "$prog" --help
 expect "--help in German: an option" "Das Ergebnis nach AUSGABE schreiben (.png, .jpg oder .jpeg)"
 expect "--help in German: the usage line" "INHALT STIL [STIL…] -o AUSGABE"
 expect "--help in German: the summary" "Stilisiert INHALT im Stil von STIL"
-expect "--help in German: a setting of the engine's table, with its choices" "Das Netzwerk, dessen Merkmale Stil und Inhalt bestimmen (vgg19, resnet50"
+expect "--help in German: a setting of the engine's table, with its choices" "Das Netzwerk, dessen Merkmale Stil und Inhalt bestimmen (multiscale, vgg19"
 expect "--help in German: a range and a default" "(1 bis 100000; Vorgabe 300)"
 
 run LANG=C "$prog" --help

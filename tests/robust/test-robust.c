@@ -51,6 +51,7 @@ static void
 small_params (SwagParams *p)
 {
   swag_params_init_defaults (p);
+  p->backbone = SWAG_BACKBONE_VGG19;   /* the network built in main */
   p->style_layers = "relu1_1,relu2_1,relu3_1";
   p->content_layers = "relu2_1";
   p->size = 32;
@@ -534,6 +535,7 @@ main (int argc, char **argv)
   {
     SwagParams p;
     swag_params_init_defaults (&p);
+    p.backbone = SWAG_BACKBONE_VGG19;
     p.seed = 3;
     vgg = swag_net_new (&p, NULL);
   }
