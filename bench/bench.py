@@ -33,7 +33,12 @@ RES_CONTENT = ["conv3_5"]
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 
+MS_KERNELS = [3, 5, 7, 11, 15, 23, 37, 55]
+MS_FILTERS = 32
+MS_CONTENT = ["k7", "k23"]
+
 CASES = {
+    "multiscale": ("multiscale", "none"),
     "vgg19": ("vgg19", "none"),
     "resnet50": ("resnet50", "none"),
     "resnet50-softmax": ("resnet50", "softmax"),
@@ -100,6 +105,17 @@ def torch_worker(net, smoothing, size, threads):
                     if k == idx and (t in style or t in content):
                         out[t] = x
             return out
+    elif net == "multiscale":
+        # The multi-scale random network, as torch convolutions (oneDNN
+        # chooses its own method for the large kernels).
+        model = nn.ModuleList(nn.Conv2d(3, MS_FILTERS, k, padding=k // 2,
+                                        bias=False) for k in MS_KERNELS)
+        style = ["k%d" % k for k in MS_KERNELS]
+        content = MS_CONTENT
+
+        def taps(x):
+            return {"k%d" % k: torch.relu(conv(x))
+                    for k, conv in zip(MS_KERNELS, model)}
     else:
         model = torchvision.models.resnet50(weights=None)
         model.fc = nn.Identity()
@@ -291,7 +307,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--sizes", default="256,512,1024")
-    ap.add_argument("--cases", default="vgg19,resnet50,resnet50-softmax")
+    ap.add_argument("--cases",
+                    default="multiscale,vgg19,resnet50,resnet50-softmax")
     ap.add_argument("--no-scaling", action="store_true",
                     help="skip the 1-thread against 2-thread runs")
     ap.add_argument("--json", help="also write every figure to this file")
@@ -371,10 +388,27 @@ def main():
                 report.setdefault("scale_1024_512", {})[case] = k
                 print("  %-18s %.2fx" % (case, k))
 
+    if 512 in sizes and "multiscale" in cases and "vgg19" in cases:
+        print("\n## The default network against VGG-19, ours, 512x512, %d "
+              "threads, %d interleaved pairs" % (T, args.pairs))
+        a = ours(args.build, "multiscale", "none", 512, T)
+        b = ours(args.build, "vgg19", "none", 512, T)
+        try:
+            tm, tv, _, _ = interleave(a, b, args.pairs)
+        finally:
+            a.close()
+            b.close()
+        k = statistics.median([y / x for x, y in zip(tm, tv)])
+        report["multiscale_vs_vgg19"] = {"multiscale": statistics.median(tm),
+                                         "vgg19": statistics.median(tv),
+                                         "ratio": k}
+        print("  multiscale %.3f s, VGG-19 %.3f s: VGG-19 / multiscale %.2fx"
+              % (statistics.median(tm), statistics.median(tv), k))
+
     if not args.no_scaling and T > 1:
         print("\n## Threads: ours on 1 against %d, 512x512, %d interleaved "
               "pairs" % (T, args.pairs))
-        for case in ("vgg19", "resnet50"):
+        for case in ("multiscale", "vgg19", "resnet50"):
             net, smoothing = CASES[case]
             a = ours(args.build, net, smoothing, 512, 1)
             b = ours(args.build, net, smoothing, 512, T)

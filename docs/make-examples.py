@@ -24,6 +24,11 @@ CONTENT = os.path.join(TOP, "data", "samples", "chelsea.png")
 STYLE = os.path.join(TOP, "data", "samples", "the_scream.jpg")
 
 STRIPS = {
+    "network": [("multi-scale (default)", []),
+                ("VGG-19", ["--backbone", "vgg19"]),
+                ("ResNet-50 + SWAG auto", ["--backbone", "resnet50",
+                                           "--smoothing", "auto",
+                                           "--temperature", "3"])],
     "strength": [("style strength 1", ["--style-strength", "1"]),
                  ("10 (default)", []),
                  ("100", ["--style-strength", "100"])],
@@ -39,9 +44,10 @@ STRIPS = {
     "size": [("working size 128", ["--size", "128"]),
              ("256", []),
              ("451 (the photo's own)", ["--size", "451"])],
-    "colours": [("default", []),
-                ("keep colours", ["--preserve-colors"]),
-                ("match histogram", ["--match-histogram"])],
+    "colours": [("histogram (default)", []),
+                ("photo's colours", ["--no-match-histogram"]),
+                ("keep colours", ["--no-match-histogram",
+                                  "--preserve-colors"])],
 }
 
 

@@ -324,6 +324,26 @@ swag_net_alloc_block (SwagNet *net, GError **error)
   return TRUE;
 }
 
+guint64
+swag_net_prepared_bytes (const SwagNet *net)
+{
+  guint64 bytes = 0;
+
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      const SwagNode *n = &net->nodes[i];
+      if (n->op != SWAG_NODE_CONV)
+        continue;
+      if (swag_fftconv_applies (&n->conv))
+        bytes += swag_fftconv_spectra_bytes (&n->conv);
+      else if (swag_winograd_applies (&n->conv))
+        bytes += 4 * ((swag_winograd_weight_floats (n->conv.in_c,
+                                                    n->conv.out_c) + 15)
+                      & ~(guint64) 15);
+    }
+  return bytes;
+}
+
 static void
 free_fft (SwagNet *net)
 {

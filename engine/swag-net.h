@@ -78,6 +78,10 @@ gboolean swag_net_alloc_block  (SwagNet *net, GError **error);
  * method in place. */
 gboolean swag_net_prepare      (SwagNet *net, GError **error);
 
+/* Bytes swag_net_prepare adds (Winograd weights, FFT kernel spectra), from
+ * the topology alone. */
+guint64  swag_net_prepared_bytes (const SwagNet *net);
+
 /* The paper's name of node @node's output if it has one, else torchvision's,
  * else NULL. */
 const char *swag_net_tap_name  (const SwagNet *net, int node);

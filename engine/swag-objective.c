@@ -54,6 +54,10 @@ struct _SwagObjective
   SwagEval      *eval;
   SwagCtx        ctx;
   double         tv_w;
+  /* Taps are evaluated one after the other: their smoothed features, the
+   * gradient of those and the masked copy for the Gram share buffers of
+   * the largest tap's size (each tap's s, ds, sm point here). */
+  float         *s_buf, *ds_buf, *sm_buf;
 };
 
 /* ------------------------------------------------------------- helpers -- */
@@ -263,9 +267,6 @@ tap_clear (Tap *t)
   g_free (t->content_target);
   g_free (t->gram_target);
   g_free (t->mask);
-  g_free (t->s);
-  g_free (t->ds);
-  g_free (t->sm);
   g_free (t->g);
   g_free (t->dg);
   swag_patch_target_free (t->patch);
@@ -280,6 +281,9 @@ swag_objective_free (SwagObjective *obj)
   for (int i = 0; i < obj->n_taps; i++)
     tap_clear (&obj->taps[i]);
   g_free (obj->taps);
+  g_free (obj->s_buf);
+  g_free (obj->ds_buf);
+  g_free (obj->sm_buf);
   swag_eval_free (obj->eval);
   g_free (obj);
 }
@@ -534,6 +538,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
   GArray  *all = g_array_new (FALSE, FALSE, sizeof (int));
   gboolean ok;
   gboolean raw = params->style_weight > 0 || params->content_weight > 0;
+  gsize    smooth_n = 0, masked_n = 0;  /* the shared buffers' floats */
   int      n_style_taps, n_content_taps;
 
   ok = swag_taps_parse (net, swag_params_style_layers (params),
@@ -630,13 +635,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
           goto fail;
         }
       if (t->smooth)
-        {
-          t->s = swag_try_alloc_floats (n, N_("smoothed features"), error);
-          t->ds = t->s ? swag_try_alloc_floats (n, N_("smoothed features"), error)
-                       : NULL;
-          if (!t->ds)
-            goto fail;
-        }
+        smooth_n = MAX (smooth_n, n);
       if (t->has_style && t->use_patch)
         {
           t->patch_work = swag_patch_work_new (t->patch, sh.h, sh.w, error);
@@ -644,11 +643,7 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
             goto fail;
         }
       else if (t->mask && t->has_style)
-        {
-          t->sm = swag_try_alloc_floats (n, N_("masked features"), error);
-          if (!t->sm)
-            goto fail;
-        }
+        masked_n = MAX (masked_n, n);
       if (t->has_style && !t->use_patch)
         {
           t->g = swag_try_alloc_floats (cc, N_("Gram matrix"), error);
@@ -669,6 +664,35 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
                           t->content_target);
         }
 
+    }
+
+  if (smooth_n)
+    {
+      obj->s_buf = swag_try_alloc_floats (smooth_n, N_("smoothed features"),
+                                          error);
+      obj->ds_buf = obj->s_buf ? swag_try_alloc_floats (smooth_n,
+                                                        N_("smoothed features"),
+                                                        error) : NULL;
+      if (!obj->ds_buf)
+        goto fail;
+    }
+  if (masked_n)
+    {
+      obj->sm_buf = swag_try_alloc_floats (masked_n, N_("masked features"),
+                                           error);
+      if (!obj->sm_buf)
+        goto fail;
+    }
+  for (int i = 0; i < obj->n_taps; i++)
+    {
+      Tap *t = &obj->taps[i];
+      if (t->smooth)
+        {
+          t->s = obj->s_buf;
+          t->ds = obj->ds_buf;
+        }
+      if (t->mask && t->has_style && !t->use_patch)
+        t->sm = obj->sm_buf;
     }
 
   if (raw)
@@ -824,43 +848,86 @@ swag_objective_eval (SwagObjective *obj, const float *x, double *total,
   return TRUE;
 }
 
-guint64
+void
 swag_objective_bytes (const SwagNet *net, const SwagParams *params, int h,
-                      int w, int style_h, int style_w)
+                      int w, int style_h, int style_w, guint64 *kept,
+                      guint64 *setup)
 {
-  GArray  *nodes = g_array_new (FALSE, FALSE, sizeof (int));
-  SwagShape *shapes;
-  guint64  bytes = 0;
-  int      last = -1;
+  GArray    *style = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray    *content = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray    *smooth = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray    *all = g_array_new (FALSE, FALSE, sizeof (int));
+  SwagShape *shapes = NULL, *sshapes = NULL;
+  int        last = -1;
 
-  if (!swag_taps_parse (net, swag_params_style_layers (params), nodes, NULL)
-      || !swag_taps_parse (net, swag_params_content_layers (params), nodes,
+  *kept = *setup = 0;
+  if (!swag_taps_parse (net, swag_params_style_layers (params), style, NULL)
+      || !swag_taps_parse (net, swag_params_content_layers (params), content,
+                           NULL)
+      || !swag_taps_parse (net, swag_params_smooth_layers (params), smooth,
                            NULL))
-    {
-      g_array_free (nodes, TRUE);
-      return 0;
-    }
-  for (guint k = 0; k < nodes->len; k++)
-    last = MAX (last, g_array_index (nodes, int, k));
-  shapes = g_new (SwagShape, net->n_nodes);
-  if (last >= 0 && swag_net_shapes (net, h, w, last, shapes, NULL))
-    {
-      bytes += swag_eval_bytes (net, h, w, (int *) (void *) nodes->data,
-                                nodes->len, TRUE);
-      /* The style pass runs alone before the optimisation, but its buffers
-       * and the content pass's coexist briefly: count both. */
-      bytes += swag_eval_bytes (net, style_h, style_w,
-                                (int *) (void *) nodes->data, nodes->len,
-                                FALSE);
-      for (guint k = 0; k < nodes->len; k++)
-        {
-          SwagShape sh = shapes[g_array_index (nodes, int, k)];
-          guint64   n = (guint64) sh.c * sh.h * sh.w, cc = (guint64) sh.c * sh.c;
-          /* smoothed + its gradient + masked copy + content target, Grams */
-          bytes += 4 * (4 * n + 3 * cc);
-        }
-    }
+    goto out;
+  for (int i = 0; i < net->n_nodes; i++)
+    if (in_list (style, i) || in_list (content, i))
+      {
+        g_array_append_val (all, i);
+        last = i;
+      }
+  shapes = g_new (SwagShape, (gsize) MAX (net->n_nodes, 1));
+  sshapes = g_new (SwagShape, (gsize) MAX (net->n_nodes, 1));
+  if (last < 0 || !swag_net_shapes (net, h, w, last, shapes, NULL)
+      || !swag_net_shapes (net, style_h, style_w, last, sshapes, NULL))
+    goto out;
+
+  {
+    const int *nodes = (const int *) (void *) all->data;
+    guint64    smooth_n = 0, style_n = 0, sstyle_n = 0;
+
+    /* Kept for the whole run: the content's evaluation (with backward),
+     * the targets, the Grams (target, Gram, its gradient) or the patch
+     * loss's patches and scratch, and the buffers the taps share. */
+    *kept = swag_eval_bytes (net, h, w, nodes, all->len, TRUE);
+    for (guint k = 0; k < all->len; k++)
+      {
+        const int node = nodes[k];
+        SwagShape sh = shapes[node], ss = sshapes[node];
+        guint64   n = (guint64) sh.c * sh.h * sh.w;
+        guint64   cc = (guint64) sh.c * sh.c;
+
+        if (in_list (content, node))
+          *kept += 4 * n;
+        if (params->smoothing != SWAG_SMOOTHING_NONE && in_list (smooth, node))
+          smooth_n = MAX (smooth_n, n);
+        if (!in_list (style, node))
+          continue;
+        if (params->style_loss == SWAG_STYLE_LOSS_PATCH
+            && swag_patch_pool (sh.c, sh.h, sh.w) >= 1)
+          {
+            int ns = swag_patch_budget (sh.c);
+            *kept += (guint64) 4 * 2 * ns * 9 * sh.c
+                     + swag_patch_work_bytes (sh.c, sh.h, sh.w, ns);
+          }
+        else
+          {
+            *kept += 4 * 3 * cc;
+            /* the masked copy, for a picture with alpha (the estimate
+             * cannot know: counted) */
+            style_n = MAX (style_n, n);
+          }
+        sstyle_n = MAX (sstyle_n, (guint64) ss.c * ss.h * ss.w);
+      }
+    *kept += 4 * (2 * smooth_n + style_n);
+    /* While the style targets are made: the style's evaluation, forward
+     * only, and a tap's smoothed and masked copies. */
+    *setup = swag_eval_bytes (net, style_h, style_w, nodes, all->len, FALSE)
+             + 4 * 2 * sstyle_n;
+  }
+
+out:
   g_free (shapes);
-  g_array_free (nodes, TRUE);
-  return bytes;
+  g_free (sshapes);
+  g_array_free (style, TRUE);
+  g_array_free (content, TRUE);
+  g_array_free (smooth, TRUE);
+  g_array_free (all, TRUE);
 }

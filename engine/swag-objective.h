@@ -45,11 +45,14 @@ void           swag_objective_free (SwagObjective *obj);
 void           swag_style_transparent_error (GError **error, int k,
                                              int n_styles);
 
-/* Bytes swag_objective_new and evaluation would hold (for estimates). */
-guint64        swag_objective_bytes (const SwagNet    *net,
+/* Bytes swag_objective_new and evaluation would hold (for estimates):
+ * @kept for the whole run, @setup more while the style targets are made. */
+void           swag_objective_bytes (const SwagNet    *net,
                                      const SwagParams *params,
                                      int h, int w,
-                                     int style_h, int style_w);
+                                     int style_h, int style_w,
+                                     guint64          *kept,
+                                     guint64          *setup);
 
 /* Number of distinct taps and their terms' layout. */
 int            swag_objective_n_taps   (const SwagObjective *obj);

@@ -375,13 +375,16 @@ run_bytes (SwagNet *topo, const SwagParams *params, int cw, int ch, int w,
            int h, int sw, int sh, int history)
 {
   SwagOptimOptions opt;
-  guint64          bytes = 0, full;
+  guint64          bytes = 0, full, kept, setup;
   gsize            n = (gsize) 3 * w * h;
 
   swag_optim_options_init (&opt, params->optimizer, 1, history, 1);
   bytes += (guint64) topo->block_floats * sizeof (float);          /* weights */
-  bytes += swag_objective_bytes (topo, params, h, w, sh, sw);      /* network */
-  bytes += swag_optim_bytes (&opt, n);                             /* optimiser */
+  bytes += swag_net_prepared_bytes (topo);          /* Winograd, FFT spectra */
+  swag_objective_bytes (topo, params, h, w, sh, sw, &kept, &setup);
+  bytes += kept;                                                   /* network */
+  /* The style pass's buffers are gone before the optimiser's fill. */
+  bytes += MAX (setup, swag_optim_bytes (&opt, n));
   bytes += (guint64) n * sizeof (float) * 6;                       /* x, best, grads */
   bytes += (guint64) sw * sh * sizeof (float) * 8;                 /* style planes */
   /* The content's size comes from outside (INT_MAX a side is 2^62
