@@ -483,8 +483,20 @@ swag_transfer_estimate (const SwagParams *params, int cw, int ch, int sw0,
       int lo = min_side, hi = MAX (w, h), fit = 0;
       while (lo <= hi)
         {
-          int mid = (lo + hi) / 2, mw, mh, msw, msh;
-          swag_fit_size (cw, ch, mid, &mw, &mh);
+          int        mid = (lo + hi) / 2, mw, mh, msw, msh, mn;
+          SwagParams q = *params;
+          Scale      ms[8];
+
+          /* The working size the run would really take at this size
+           * (snapped for the network, as plan_scales does). */
+          q.size = mid;
+          if (plan_scales (&q, topo, min_side, cw, ch, ms, &mn, NULL))
+            {
+              mw = ms[mn - 1].w;
+              mh = ms[mn - 1].h;
+            }
+          else
+            swag_fit_size (cw, ch, mid, &mw, &mh);
           style_size (params, sw0, sh0, mw, mh, &msw, &msh);
           if (run_bytes (topo, params, cw, ch, mw, mh, msw, msh, history)
               <= avail)
