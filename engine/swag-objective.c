@@ -348,8 +348,8 @@ add_style_patches (SwagObjective *obj, Tap *t, const float *f, SwagShape sh,
   else if (share > 0)
     {
       /* A style whose blend weight is 0 takes no part, as with the Gram
-       * (where its share multiplies its Gram); at least 1 otherwise, since
-       * a limit of 0 would mean none. */
+       * (where its share multiplies its Gram); at least 1 patch otherwise,
+       * since a limit of 0 would mean no limit. */
       before = swag_patch_target_count (t->patch);
       ok = swag_patch_target_add (t->patch, &obj->ctx, s, sh.h, sh.w, mask,
                                   MAX (1, (int) (share * swag_patch_budget
