@@ -325,7 +325,7 @@ add_style_patches (SwagObjective *obj, Tap *t, const float *f, SwagShape sh,
   SwagShape own = swag_eval_tap_shape (obj->eval, t->eval_index);
   float    *s, *mask;
   double    mask_sum;
-  gboolean  ok;
+  gboolean  ok = TRUE;
   int       before;
 
   if (!t->patch)
@@ -343,8 +343,11 @@ add_style_patches (SwagObjective *obj, Tap *t, const float *f, SwagShape sh,
       swag_style_transparent_error (error, k, n_styles);
       ok = FALSE;
     }
-  else
+  else if (share > 0)
     {
+      /* A style whose blend weight is 0 takes no part, as with the Gram
+       * (where its share multiplies its Gram); at least 1 patch otherwise,
+       * since a limit of 0 would mean no limit. */
       before = swag_patch_target_count (t->patch);
       ok = swag_patch_target_add (t->patch, &obj->ctx, s, sh.h, sh.w, mask,
                                   MAX (1, (int) (share * swag_patch_budget

@@ -99,6 +99,8 @@ read_vec (SwagSafetensors *st, const char *prefix, const char *field, int n,
 static const char *
 backbone_label (SwagBackbone b)
 {
+  if (b == SWAG_BACKBONE_MULTISCALE)
+    return swag_choice_names (SWAG_CHOICE_BACKBONE)[b];
   return b == SWAG_BACKBONE_VGG19 ? "VGG-19" : "ResNet-50";
 }
 
@@ -118,7 +120,9 @@ swag_net_load_weights (SwagNet *net, const char *path, GError **error)
    * so instead of naming some missing tensor. */
   {
     const char *first = net->backbone == SWAG_BACKBONE_VGG19
-                        ? "features.0.weight" : "conv1.weight";
+                        ? "features.0.weight"
+                        : net->backbone == SWAG_BACKBONE_MULTISCALE
+                        ? "scales.0.weight" : "conv1.weight";
     if (!swag_safetensors_has (st, first))
       {
         g_set_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS,

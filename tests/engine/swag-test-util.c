@@ -87,9 +87,18 @@ swag_test_write_state_dict (const SwagNet *net, guint64 seed, gboolean perturb,
         continue;
       wname = g_strconcat (n->name, ".weight", NULL);
       w = g_new (float, nw);
-      swag_rng_fill_normal (w, nw, 0.0,
-                            sqrt (2.0 / ((double) cv->out_c * cv->kh * cv->kw)),
-                            seed, swag_rng_key (wname));
+      if (net->backbone == SWAG_BACKBONE_MULTISCALE)
+        {
+          /* Glorot uniform, +-sqrt(6 / ((I + O) kh kw)) */
+          const double a = sqrt (6.0 / ((double) (cv->in_c + cv->out_c)
+                                        * cv->kh * cv->kw));
+          swag_rng_fill_uniform (w, nw, -a, a, seed, swag_rng_key (wname));
+        }
+      else
+        swag_rng_fill_normal (w, nw, 0.0,
+                              sqrt (2.0 / ((double) cv->out_c * cv->kh
+                                           * cv->kw)),
+                              seed, swag_rng_key (wname));
       ADD (wname, 4, wshape, w);
       if (!n->bn)
         ADD (g_strconcat (n->name, ".bias", NULL), 1, vshape,

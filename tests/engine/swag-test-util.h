@@ -12,9 +12,11 @@ float *swag_test_load_f32 (const char *relative, gsize n);
 
 /* Writes a torchvision-style state dict for @net's topology to a new file in
  * @dir: convolution weights from the seeded generator as swag_net_init_random
- * makes them, VGG biases 0, and batch-norm tensors either at their initial
- * state (perturb = FALSE) or perturbed as tests/reference/README.md says,
- * plus an unused "fc.weight". Returns the path (g_free). */
+ * makes them (Kaiming normal; Glorot uniform for the multi-scale network),
+ * biases 0 where a convolution has its own (VGG, multi-scale), and
+ * batch-norm tensors either at their initial state (perturb = FALSE) or
+ * perturbed as tests/reference/README.md says, plus an unused "fc.weight".
+ * Returns the path (g_free). */
 char  *swag_test_write_state_dict (const SwagNet *net, guint64 seed,
                                    gboolean perturb, const char *dir);
 

@@ -13,8 +13,14 @@
  * 2.8e-2). With millions of ReLUs, some sit within float32 rounding of their
  * kink at any input; a float32 engine (PyTorch's included) flips a few of
  * them, and the exact gradient jumps there (tests/reference/README.md).
+ *
+ * The multi-scale network's kernels from 7 up run through the FFT
+ * convolution: its cases check that they do, and /conformance/fft-tiles
+ * that some case cuts every such kernel's image into several tiles, so that
+ * the tiles' seams are compared with PyTorch too.
  * GPL-3.0-or-later. */
 #include "swag-net.h"
+#include "swag-fftconv.h"
 #include "swag-objective.h"
 #include "swag-test-util.h"
 
@@ -31,6 +37,7 @@ typedef struct
   /* Networks are costly to make: one per (backbone, pooling, weights). */
   GHashTable *nets;   /* char * -> SwagNet * */
   char       *tmpdir;
+  double      worst_term, worst_diag;  /* of the running case, relative */
 } Fixture;
 
 static Fixture fx;   /* test-program state, not the engine's */
@@ -87,6 +94,10 @@ check_rel (const char *what, const char *tap, double got, double want,
 {
   double rel = fabs (got - want) / MAX (fabs (want), 1e-300);
 
+  if (g_str_has_prefix (what, "diag"))
+    fx.worst_diag = MAX (fx.worst_diag, rel);
+  else
+    fx.worst_term = MAX (fx.worst_term, rel);
   if (!(rel <= tol))
     g_test_fail_printf ("%s at %s: engine %.10g, reference %.10g, relative "
                         "error %.2e > %.0e", what, tap, got, want, rel, tol);
@@ -203,6 +214,87 @@ check_diag (SwagNet *net, const SwagParams *p, const float *image_rgb,
   swag_image_free (st);
 }
 
+/* Outputs per tile side of the FFT convolution of node @i, 0 when it has
+ * none. */
+static int
+fft_valid (const SwagNet *net, int i)
+{
+  const SwagConvDesc *cv = &net->nodes[i].conv;
+
+  if (net->nodes[i].op != SWAG_NODE_CONV || !cv->fft)
+    return 0;
+  return swag_fftconv_side (cv->fft) - cv->kh + 1;
+}
+
+/* The multi-scale network: every kernel from SWAG_FFTCONV_MIN_K up goes
+ * through the FFT, the others do not (so that the case compares the FFT
+ * path with PyTorch's direct convolution). */
+static void
+check_fft_used (const SwagNet *net, int w, int h)
+{
+  int n_fft = 0;
+
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      const SwagConvDesc *cv = &net->nodes[i].conv;
+      int                 v = fft_valid (net, i);
+
+      g_assert_cmpint (net->nodes[i].op, ==, SWAG_NODE_CONV);
+      if (cv->kh >= SWAG_FFTCONV_MIN_K)
+        {
+          g_assert_nonnull (cv->fft);
+          g_test_message ("%s (%dx%d): FFT, tiles of %d outputs, %d x %d "
+                          "tiles", net->nodes[i].name, cv->kh, cv->kw, v,
+                          (w + v - 1) / v, (h + v - 1) / v);
+          n_fft++;
+        }
+      else
+        g_assert_null (cv->fft);
+    }
+  g_assert_cmpint (n_fft, ==, 6);
+}
+
+/* Some multi-scale case cuts each FFT kernel's image into more than one
+ * tile across and, for all but the largest kernel, down too. Fails if the
+ * tile sides grow past the reference's largest image: then the conformance
+ * no longer reaches the seams, and make-reference.py wants a larger case. */
+static void
+test_fft_tiles (void)
+{
+  SwagNet *net = get_net ("multiscale", "max", "random");
+  int      across[SWAG_MULTISCALE_N] = { 0 }, down[SWAG_MULTISCALE_N] = { 0 };
+
+  for (guint c = 0; c < json_array_get_length (fx.cases); c++)
+    {
+      JsonObject *o = json_array_get_object_element (fx.cases, c);
+      int         w = json_object_get_int_member (o, "width");
+      int         h = json_object_get_int_member (o, "height");
+
+      if (strcmp (json_object_get_string_member (o, "backbone"), "multiscale"))
+        continue;
+      for (int i = 0; i < net->n_nodes; i++)
+        {
+          int v = fft_valid (net, i);
+          if (v == 0)
+            continue;
+          across[i] = MAX (across[i], (w + v - 1) / v);
+          down[i] = MAX (down[i], (h + v - 1) / v);
+        }
+    }
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      if (fft_valid (net, i) == 0)
+        continue;
+      g_test_message ("%s: at most %d tiles across, %d down",
+                      net->nodes[i].name, across[i], down[i]);
+      if (across[i] < 2 || (i < net->n_nodes - 1 && down[i] < 2))
+        g_test_fail_printf ("%s: no reference case is cut into several FFT "
+                            "tiles (%d across, %d down); add a larger case "
+                            "to make-reference.py", net->nodes[i].name,
+                            across[i], down[i]);
+    }
+}
+
 static void
 test_case (gconstpointer data)
 {
@@ -230,6 +322,9 @@ test_case (gconstpointer data)
   double      total;
   GError     *error = NULL;
 
+  fx.worst_term = fx.worst_diag = 0;
+  if (swag_net_backbone (net) == SWAG_BACKBONE_MULTISCALE)
+    check_fft_used (net, w, h);
   swag_params_init_defaults (&p);
   p.backbone = swag_net_backbone (net);
   p.pooling = net->pooling;
@@ -292,6 +387,8 @@ test_case (gconstpointer data)
 
   check_diag (net, &p, content, style, w, h, taps, "diag_content", tol);
   check_diag (net, &p, style, style, w, h, taps, "diag_style", tol);
+  g_test_message ("largest relative error: loss terms and temperatures "
+                  "%.2e, diagnostics %.2e", fx.worst_term, fx.worst_diag);
 
   g_free (terms);
   swag_objective_free (obj);
@@ -330,6 +427,7 @@ main (int argc, char **argv)
       g_test_add_data_func (name, GUINT_TO_POINTER (i), test_case);
       g_free (name);
     }
+  g_test_add_func ("/conformance/fft-tiles", test_fft_tiles);
   rc = g_test_run ();
 
   g_hash_table_unref (fx.nets);

@@ -3,6 +3,7 @@
 #include "swag-net.h"
 #include "swag-objective.h"
 #include "swag-rng.h"
+#include "swag-safetensors.h"
 #include "swag-test-util.h"
 
 #include <math.h>
@@ -150,6 +151,96 @@ test_topology_pseudo (void)
     }
 }
 
+/* Eight parallel "same" convolutions of the input, 32 maps each, one node
+ * and one tap per kernel side. */
+static void
+test_topology_multiscale (void)
+{
+  static const int kernels[8] = { 3, 5, 7, 11, 15, 23, 37, 55 };
+  SwagNet *net = swag_net_topology_new (SWAG_BACKBONE_MULTISCALE,
+                                        SWAG_POOLING_MAX);
+  gsize    floats = 0;
+
+  g_assert_cmpint (net->n_nodes, ==, 8);
+  for (int i = 0; i < 8; i++)
+    {
+      const SwagNode *n = &net->nodes[i];
+      char           *tap = g_strdup_printf ("k%d", kernels[i]);
+      char           *name = g_strdup_printf ("scales.%d", i);
+
+      g_assert_cmpint (swag_multiscale_kernels[i], ==, kernels[i]);
+      g_assert_cmpint (n->op, ==, SWAG_NODE_CONV);
+      g_assert_cmpint (n->in0, ==, -1);          /* the input, every one */
+      g_assert_true (n->relu);
+      g_assert_null (n->bn);                     /* a bias of its own */
+      g_assert_cmpstr (n->name, ==, name);
+      g_assert_cmpint (n->conv.in_c, ==, 3);
+      g_assert_cmpint (n->conv.out_c, ==, SWAG_MULTISCALE_FILTERS);
+      g_assert_cmpint (n->conv.kh, ==, kernels[i]);
+      g_assert_cmpint (n->conv.kw, ==, kernels[i]);
+      g_assert_cmpint (n->conv.stride, ==, 1);
+      g_assert_cmpint (n->conv.pad, ==, kernels[i] / 2);
+      g_assert_cmpint (swag_net_find_tap (net, tap, NULL), ==, i);
+      g_assert_cmpint (swag_net_find_tap (net, name, NULL), ==, i);
+      g_assert_cmpstr (swag_net_tap_name (net, i), ==, tap);
+      /* "same": the input's size, also where the kernel is larger */
+      check_shape (net, tap, 45, 67, 32, 45, 67);
+      check_shape (net, tap, 5, 3, 32, 5, 3);
+      g_assert_true (swag_net_side_whole (net, i, 45));
+      floats += (gsize) 32 * 3 * kernels[i] * kernels[i] + 32;
+      g_free (tap);
+      g_free (name);
+    }
+  g_assert_cmpuint (net->block_floats, ==, floats);
+  g_assert_cmpuint (net->block_floats, ==, 514048);
+  g_assert_cmpint (swag_net_min_side (net, 7), ==, 1);
+  swag_net_free (net);
+}
+
+/* Glorot uniform, as engine/README.md says: element i of scales.N.weight is
+ * (float) (-a + 2a uniform(seed, key(name), i)), a = sqrt(6 / (35 k^2)),
+ * biases 0; and the FFT path is made for the kernels from 7 up. */
+static void
+test_init_multiscale (void)
+{
+  SwagNet *net = random_net (SWAG_BACKBONE_MULTISCALE, SWAG_POOLING_MAX, 2021);
+
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      const SwagConvDesc *cv = &net->nodes[i].conv;
+      const int           k = cv->kh;
+      const gsize         nw = (gsize) 32 * 3 * k * k;
+      const double        a = sqrt (6.0 / ((3.0 + 32.0) * k * k));
+      char               *name = g_strdup_printf ("scales.%d.weight", i);
+      const guint64       key = swag_rng_key (name);
+      double              sum = 0, sum2 = 0;
+
+      for (gsize e = 0; e < nw; e++)
+        {
+          const float want = (float) (-a + 2 * a * swag_rng_uniform (2021, key, e));
+          if (cv->weight[e] != want)
+            g_error ("%s[%" G_GSIZE_FORMAT "] = %.9g, want %.9g", name, e,
+                     cv->weight[e], want);
+          g_assert_cmpfloat (fabs (cv->weight[e]), <=, a);
+          sum += cv->weight[e];
+          sum2 += (double) cv->weight[e] * cv->weight[e];
+        }
+      for (int o = 0; o < 32; o++)
+        g_assert_cmpfloat (cv->bias[o], ==, 0.0f);
+      /* uniform on (-a, a): mean 0, variance a^2 / 3 (loosely: 288 to
+       * 96800 samples) */
+      g_assert_cmpfloat (fabs (sum / nw), <, 0.2 * a);
+      g_assert_cmpfloat (fabs (sum2 / nw / (a * a / 3) - 1), <, 0.2);
+      if (k >= 7)
+        g_assert_nonnull (cv->fft);
+      else
+        g_assert_null (cv->fft);
+      g_assert_null (cv->wino);     /* 3 input channels: not Winograd */
+      g_free (name);
+    }
+  swag_net_free (net);
+}
+
 static void
 test_taps (void)
 {
@@ -272,11 +363,13 @@ test_gradient (gconstpointer data)
   if (backbone == SWAG_BACKBONE_VGG19)
     p.style_layers = "relu1_1,relu2_1,relu3_1";   /* 29 px: no deeper */
   else if (backbone == SWAG_BACKBONE_MULTISCALE)
-    p.style_layers = "k3,k7,k23,k55";
+    p.style_layers = "k3,k7,k15,k55";   /* direct, and FFT kernels larger
+                                           than the image */
   else
     p.style_layers = "conv0_0,conv1_2,conv2_3";
   p.content_layers = backbone == SWAG_BACKBONE_VGG19 ? "relu2_1"
-                     : backbone == SWAG_BACKBONE_MULTISCALE ? "k7" : "conv1_2";
+                     : backbone == SWAG_BACKBONE_MULTISCALE ? "k5,k23,k37"
+                     : "conv1_2";
   obj = swag_objective_new (net, &p, &cp, &sp, NULL, 1, 1, NULL, NULL, &error);
   g_assert_no_error (error);
 
@@ -300,6 +393,98 @@ test_gradient (gconstpointer data)
   swag_net_free (net);
   g_free (content); g_free (style); g_free (x); g_free (d); g_free (grad);
   g_free (xp); g_free (cmask); g_free (smask);
+}
+
+/* The multi-scale objective entry by entry: d total / d x at sampled
+ * entries (the corners, where the "same" padding matters, and random ones)
+ * against central differences of swag_objective_eval's total, with every
+ * kernel size a style tap, content at three (the direct 3x3 and two FFT
+ * kernels), normalised weights and TV. The image (26 x 19) is smaller than
+ * the largest kernels. data: the smoothing. */
+static void
+test_fd_multiscale (gconstpointer data)
+{
+  const SwagSmoothing smoothing = GPOINTER_TO_INT (data);
+  SwagNet      *net = random_net (SWAG_BACKBONE_MULTISCALE, SWAG_POOLING_MAX, 5);
+  SwagParams    p;
+  const int     w = 26, h = 19, n_picks = 12;
+  const gsize   hw = (gsize) w * h, n = 3 * hw;
+  float        *content = g_new (float, n), *style = g_new (float, n);
+  float        *x = g_new (float, n), *grad = g_new (float, n);
+  SwagPlanar    cp = { content, NULL, h, w }, sp = { style, NULL, h, w };
+  SwagObjective *obj;
+  GError       *error = NULL;
+  gsize         picks[12];
+  double        f0, fd[12], gmax = 0, worst = 0;
+  const double  eps = 4e-3;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      content[i] = (float) swag_rng_uniform (6, 1, i);
+      style[i] = (float) swag_rng_uniform (6, 2, i);
+      x[i] = CLAMP (content[i] + 0.2f * (float) swag_rng_normal (6, 3, i),
+                    0.01f, 0.99f);
+    }
+  swag_params_init_defaults (&p);
+  p.backbone = SWAG_BACKBONE_MULTISCALE;
+  p.style_layers = "k3,k5,k7,k11,k15,k23,k37,k55";
+  p.content_layers = "k3,k15,k55";
+  p.smooth_layers = p.style_layers;
+  p.smoothing = smoothing;
+  p.tv_weight = 0.1;
+  obj = swag_objective_new (net, &p, &cp, &sp, NULL, 1, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (swag_objective_n_taps (obj), ==, 8);
+  g_assert_true (swag_objective_eval (obj, x, &f0, NULL, grad, NULL, NULL,
+                                      &error));
+  g_assert_no_error (error);
+  g_assert_true (isfinite (f0) && f0 > 0);
+
+  picks[0] = 0;                                   /* R, top left */
+  picks[1] = hw - 1;                              /* R, bottom right */
+  picks[2] = hw + w - 1;                          /* G, top right */
+  picks[3] = 2 * hw + (gsize) (h - 1) * w;        /* B, bottom left */
+  for (int k = 4; k < n_picks; k++)
+    picks[k] = (gsize) (swag_rng_uniform (6, 4, k) * n) % n;
+
+  for (int k = 0; k < n_picks; k++)
+    {
+      const gsize i = picks[k];
+      const float keep = x[i];
+      double      fp, fm;
+
+      x[i] = keep + (float) eps;
+      g_assert_true (swag_objective_eval (obj, x, &fp, NULL, NULL, NULL, NULL,
+                                          &error));
+      x[i] = keep - (float) eps;
+      g_assert_true (swag_objective_eval (obj, x, &fm, NULL, NULL, NULL, NULL,
+                                          &error));
+      x[i] = keep;
+      /* the step actually taken, in float */
+      fd[k] = (fp - fm) / ((double) (keep + (float) eps)
+                           - (double) (keep - (float) eps));
+      gmax = MAX (gmax, fabs (grad[i]));
+    }
+  for (int k = 0; k < n_picks; k++)
+    {
+      const double g = grad[picks[k]], err = fabs (fd[k] - g);
+      g_test_message ("x[%" G_GSIZE_FORMAT "]: gradient % .6e, central "
+                      "difference % .6e, difference %.1e", picks[k], g, fd[k],
+                      err);
+      worst = MAX (worst, err / gmax);
+      /* float32 activations, ReLU kinks inside the step: 2% of the entry
+       * and 0.5% of the largest sampled entry (measured: at most 0.16% of
+       * the largest; a wrong tile, flip, padding or ReLU mask is off by
+       * the order of the entry itself) */
+      if (!(err <= 0.02 * fabs (g) + 0.005 * gmax))
+        g_test_fail_printf ("x[%" G_GSIZE_FORMAT "]: gradient %.6e, central "
+                            "difference %.6e", picks[k], g, fd[k]);
+    }
+  g_test_message ("f %.6g; largest difference %.2e of the largest sampled "
+                  "entry %.3e", f0, worst, gmax);
+  swag_objective_free (obj);
+  swag_net_free (net);
+  g_free (content); g_free (style); g_free (x); g_free (grad);
 }
 
 /* Transparent pixels do not steer the optimisation: with the only taps at
@@ -547,6 +732,93 @@ test_load_errors (void)
   g_free (dir);
 }
 
+/* The multi-scale network has no pre-trained weights, and says so; its
+ * files are recognised by "scales.0.weight", and another network's file is
+ * named for what it is not. */
+static void
+test_load_errors_multiscale (void)
+{
+  SwagNet    *ms_topo = swag_net_topology_new (SWAG_BACKBONE_MULTISCALE,
+                                               SWAG_POOLING_MAX);
+  SwagNet    *vgg_topo = swag_net_topology_new (SWAG_BACKBONE_VGG19,
+                                                SWAG_POOLING_MAX);
+  char       *ms_dir = swag_test_mkdtemp (), *vgg_dir = swag_test_mkdtemp ();
+  char       *ms_path, *vgg_path, *part_path;
+  const char *dirs[] = { ms_dir, NULL };
+  SwagParams  p;
+  GError     *error = NULL;
+
+  swag_params_init_defaults (&p);
+  p.backbone = SWAG_BACKBONE_MULTISCALE;
+  p.weights = "pretrained";
+  p.weight_dirs = dirs;
+  g_assert_null (swag_net_new (&p, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS);
+  g_test_message ("%s", error->message);
+  g_assert_cmpstr (error->message, ==,
+                   "multiscale has no pre-trained weights: it is an untrained "
+                   "texture model and runs with random weights only");
+  g_clear_error (&error);
+  g_assert_null (swag_weights_find (SWAG_BACKBONE_MULTISCALE, dirs, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS);
+  g_clear_error (&error);
+  g_assert_null (swag_weights_file_name (SWAG_BACKBONE_MULTISCALE));
+
+  swag_net_alloc_block (ms_topo, NULL);
+  swag_net_alloc_block (vgg_topo, NULL);
+  ms_path = swag_test_write_state_dict (ms_topo, 1, FALSE, ms_dir);
+  vgg_path = swag_test_write_state_dict (vgg_topo, 1, FALSE, vgg_dir);
+
+  /* a VGG-19 file for the multi-scale network, and the other way round */
+  p.weights = vgg_path;
+  g_assert_null (swag_net_new (&p, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "no tensor “scales.0.weight”"));
+  g_assert_nonnull (strstr (error->message, "not a multiscale weights file"));
+  g_clear_error (&error);
+  p.backbone = SWAG_BACKBONE_VGG19;
+  p.weights = ms_path;
+  g_assert_null (swag_net_new (&p, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS);
+  g_assert_nonnull (strstr (error->message, "not a VGG-19 weights file"));
+  g_clear_error (&error);
+
+  /* a multi-scale file with only its first weight: the first missing
+   * tensor is named, and the net is not made */
+  {
+    const char   *names[1] = { "scales.0.weight" };
+    const gint64  shape[4] = { 32, 3, 3, 3 };
+    const gint64 *shapes[1] = { shape };
+    const int     ndims[1] = { 4 };
+    float        *w = g_new0 (float, 32 * 3 * 3 * 3);
+    const float  *datas[1] = { w };
+
+    part_path = g_build_filename (ms_dir, "part.safetensors", NULL);
+    g_assert_true (swag_safetensors_write (part_path, 1, names, shapes, ndims,
+                                           datas, &error));
+    g_assert_no_error (error);
+    g_free (w);
+  }
+  p.backbone = SWAG_BACKBONE_MULTISCALE;
+  p.weights = part_path;
+  g_assert_null (swag_net_new (&p, &error));
+  g_assert_error (error, SWAG_ERROR, SWAG_ERROR_WEIGHTS);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "scales.0.bias"));
+  g_clear_error (&error);
+
+  swag_net_free (ms_topo);
+  swag_net_free (vgg_topo);
+  swag_test_rmdir (ms_dir);
+  swag_test_rmdir (vgg_dir);
+  g_free (ms_path);
+  g_free (vgg_path);
+  g_free (part_path);
+  g_free (ms_dir);
+  g_free (vgg_dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -557,6 +829,8 @@ main (int argc, char **argv)
   g_test_add_func ("/net/topology/resnet50", test_topology_resnet50);
   g_test_add_func ("/net/side-whole", test_side_whole);
   g_test_add_func ("/net/topology/pseudo", test_topology_pseudo);
+  g_test_add_func ("/net/topology/multiscale", test_topology_multiscale);
+  g_test_add_func ("/net/init/multiscale", test_init_multiscale);
   g_test_add_func ("/net/taps", test_taps);
   g_test_add_func ("/net/eval/memory-plan", test_memory_plan);
   /* NoResNet-50 is left to the conformance test (against PyTorch): at random
@@ -574,6 +848,12 @@ main (int argc, char **argv)
       g_test_add_data_func (path, GINT_TO_POINTER (b | MASKED), test_gradient);
       g_free (path);
     }
+  g_test_add_data_func ("/net/eval/fd-entries/multiscale-none",
+                        GINT_TO_POINTER (SWAG_SMOOTHING_NONE),
+                        test_fd_multiscale);
+  g_test_add_data_func ("/net/eval/fd-entries/multiscale-auto",
+                        GINT_TO_POINTER (SWAG_SMOOTHING_AUTO),
+                        test_fd_multiscale);
   g_test_add_func ("/net/eval/transparent", test_transparent);
   g_test_add_func ("/net/eval/cancel", test_cancel);
   g_test_add_func ("/net/eval/deepest-tap", test_deepest_tap);
@@ -581,6 +861,11 @@ main (int argc, char **argv)
                         GINT_TO_POINTER (SWAG_BACKBONE_VGG19), test_load_roundtrip);
   g_test_add_data_func ("/net/weights/roundtrip/resnet50",
                         GINT_TO_POINTER (SWAG_BACKBONE_RESNET50), test_load_roundtrip);
+  g_test_add_data_func ("/net/weights/roundtrip/multiscale",
+                        GINT_TO_POINTER (SWAG_BACKBONE_MULTISCALE),
+                        test_load_roundtrip);
   g_test_add_func ("/net/weights/errors", test_load_errors);
+  g_test_add_func ("/net/weights/errors-multiscale",
+                   test_load_errors_multiscale);
   return g_test_run ();
 }

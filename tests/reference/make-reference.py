@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torchvision
 from PIL import Image
 
@@ -39,7 +40,10 @@ SEED = 2021
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 BN_EPS = 1e-5
-SIZES = {"64x64": (64, 64), "67x45": (67, 45)}          # W, H
+# W, H. 192x144 only for the multi-scale network: large enough that the
+# engine's FFT convolutions cut it into several tiles (its tile sides at the
+# time of writing: 108 to 186 outputs).
+SIZES = {"64x64": (64, 64), "67x45": (67, 45), "192x144": (192, 144)}
 NOISE_SEED, NOISE_SIGMA = 8, 0.08
 # The kink sensitivity of the gradients (run_case): moves of x of this size.
 SPREAD_EPS, SPREAD_DRAWS, SPREAD_SEED = 1e-6, 8, 11
@@ -54,6 +58,17 @@ VGG_CONTENT = ["relu4_2"]
 RES_STYLE = ["conv0_0", "conv1_2", "conv2_3", "conv3_5", "conv4_2"]
 RES_CONTENT = ["conv3_5"]
 STAGES = [3, 4, 6, 3]
+# The multi-scale network: one "same" convolution per kernel side, 32 maps
+# each (engine/README.md). Its taps are given here, not taken from the
+# engine's defaults (which may change): style at every scale; content at the
+# 3x3 one (a direct convolution in the engine) and at two that the engine
+# computes by FFT (kernels from 7 up); the other five carry style alone.
+MS_KERNELS = [3, 5, 7, 11, 15, 23, 37, 55]
+MS_FILTERS = 32
+MS_TAPS = ["k%d" % k for k in MS_KERNELS]
+MS_STYLE = list(MS_TAPS)
+MS_CONTENT = ["k3", "k15", "k55"]
+MS_BAND_PIXELS = 4096
 
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
@@ -118,23 +133,37 @@ def select_libm():
         _COS = _glibc_cos
 
 
+def _uniforms_at(base, i0, i1):
+    """uniform(seed, k, i) for i0 <= i < i1, base = mix(seed ^ mix(k))."""
+    z = np.arange(i0 + 1, i1 + 1, dtype=np.uint64)           # counter i + 1
+    z *= _U(0x9e3779b97f4a7c15)
+    z += base
+    z ^= z >> _U(30)
+    z *= _U(0xbf58476d1ce4e5b9)
+    z ^= z >> _U(27)
+    z *= _U(0x94d049bb133111eb)
+    z ^= z >> _U(31)
+    return ((z >> _U(11)).astype(np.float64) + 0.5) * 2.0 ** -53
+
+
 def normals(seed, k, n, chunk=1 << 21):
     """normal(seed, k, i) for i < n, as float64."""
     base = _U(mix(seed ^ mix(k)))
     out = np.empty(n, dtype=np.float64)
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
-        z = np.arange(2 * a + 1, 2 * b + 1, dtype=np.uint64)   # counter i + 1
-        z *= _U(0x9e3779b97f4a7c15)
-        z += base
-        z ^= z >> _U(30)
-        z *= _U(0xbf58476d1ce4e5b9)
-        z ^= z >> _U(27)
-        z *= _U(0x94d049bb133111eb)
-        z ^= z >> _U(31)
-        u = (((z >> _U(11)).astype(np.float64) + 0.5) * 2.0 ** -53)
-        u = u.reshape(-1, 2)
+        u = _uniforms_at(base, 2 * a, 2 * b).reshape(-1, 2)
         out[a:b] = np.sqrt(-2.0 * _LOG(u[:, 0])) * _COS(2.0 * np.pi * u[:, 1])
+    return out
+
+
+def uniforms(seed, k, n, chunk=1 << 21):
+    """uniform(seed, k, i) for i < n, as float64."""
+    base = _U(mix(seed ^ mix(k)))
+    out = np.empty(n, dtype=np.float64)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        out[a:b] = _uniforms_at(base, a, b)
     return out
 
 
@@ -155,6 +184,9 @@ def rng_self_check():
         k = key(name)
         v = normals(SEED, k, 3000, chunk=1000)
         s = np.array([normal(SEED, k, i) for i in range(3000)])
+        assert np.array_equal(v, s), name
+        v = uniforms(SEED, k, 3000, chunk=1000)
+        s = np.array([uniform(SEED, k, i) for i in range(3000)])
         assert np.array_equal(v, s), name
     kc = key("conv1.weight")
     print("rng: normal(2021, key(\"features.0.weight\"), i), i = 0..3:")
@@ -213,6 +245,11 @@ def spec_pseudo_vgg(shortcut=False):
     return convs, bns
 
 
+def spec_multiscale():
+    return [("scales.%d" % i, (MS_FILTERS, 3, k, k), True)
+            for i, k in enumerate(MS_KERNELS)], []
+
+
 _conv_cache = {}
 
 
@@ -224,6 +261,22 @@ def conv_weight(name, shape):
         n = int(np.prod(shape))
         w = normals(SEED, key(name), n) * math.sqrt(2.0 / (o * kh * kw))
         _conv_cache[ck] = w.astype(np.float32).reshape(shape)
+    return torch.from_numpy(_conv_cache[ck].copy())
+
+
+def glorot_bound(shape):
+    """a = sqrt(6 / ((I + O) kh kw)): Glorot (Xavier) uniform."""
+    o, i, kh, kw = shape
+    return math.sqrt(6.0 / (float(i + o) * kh * kw))
+
+
+def glorot_weight(name, shape):
+    """(float)(-a + 2a uniform(seed, key(name), i)) (the multi-scale network)."""
+    ck = (name, shape, "glorot")
+    if ck not in _conv_cache:
+        a = glorot_bound(shape)
+        u = uniforms(SEED, key(name), int(np.prod(shape)))
+        _conv_cache[ck] = (-a + 2.0 * a * u).astype(np.float32).reshape(shape)
     return torch.from_numpy(_conv_cache[ck].copy())
 
 
@@ -244,11 +297,12 @@ def bn_params(prefix, c, kind):
     return sd
 
 
-def state_dict(spec, kind):
+def state_dict(spec, kind, init="kaiming"):
     convs, bns = spec
     sd = {}
     for name, shape, bias in convs:
-        sd[name + ".weight"] = conv_weight(name + ".weight", shape)
+        make = glorot_weight if init == "glorot" else conv_weight
+        sd[name + ".weight"] = make(name + ".weight", shape)
         if bias:
             sd[name + ".bias"] = torch.zeros(shape[0], dtype=torch.float32)
     for prefix, c in bns:
@@ -428,6 +482,50 @@ class PseudoVGG(nn.Module):
             setattr(self, "layer%d" % s, nn.Sequential(*blocks))
 
 
+class MultiScale(nn.Module):
+    """The multi-scale random network: parallel "same" convolutions of the
+    (normalised) RGB input, bias (zero) and ReLU, one per kernel side."""
+
+    def __init__(self):
+        super().__init__()
+        self.scales = nn.ModuleList(nn.Conv2d(3, MS_FILTERS, k, 1, k // 2)
+                                    for k in MS_KERNELS)
+
+
+def make_multiscale():
+    m = finish(MultiScale(), state_dict(spec_multiscale(), "random", "glorot"))
+    m.requires_grad_(False)                 # only d/dx is wanted
+    sd = m.state_dict()
+    for i in (0, 2, len(MS_KERNELS) - 1):
+        name = "scales.%d.weight" % i
+        w = sd[name]
+        a = glorot_bound(tuple(w.shape))
+        for j in (0, 1, w.numel() - 1):
+            want = np.float32(-a + 2.0 * a * uniform(SEED, key(name), j))
+            assert w.reshape(-1)[j].item() == float(want), (name, j)
+        assert sd["scales.%d.bias" % i].eq(0).all()
+
+    def same_conv(x, conv):
+        # In bands of at most MS_BAND_PIXELS outputs: PyTorch's float64
+        # convolution unfolds its input (im2col, 3 k^2 doubles per output),
+        # which for all of a 55x55 kernel's outputs at 192x144 takes 2 GB.
+        # (Bands of 256 outputs ran faster, malloc reusing their buffers
+        # rather than mapping them anew, but fragmented its heap to 3.7 GB.)
+        # The sums are the same; only their grouping into GEMMs changes.
+        p = conv.kernel_size[0] // 2
+        h, w = x.shape[2], x.shape[3]
+        xp = F.pad(x, (p, p, p, p))
+        rows = max(1, MS_BAND_PIXELS // w)
+        return torch.cat([F.conv2d(xp[:, :, r:min(h, r + rows) + 2 * p, :],
+                                   conv.weight, conv.bias)
+                          for r in range(0, h, rows)], 2)
+
+    def taps(x, wanted):
+        return {t: torch.relu(same_conv(x, m.scales[MS_TAPS.index(t)]))[0]
+                for t in wanted}
+    return taps
+
+
 def make_noresnet50():
     m = finish(NoResNet50(), state_dict(spec_resnet50(shortcut=False), "random"))
     return resnet_like_taps(m, m.maxpool)
@@ -447,6 +545,10 @@ def out_size(n, k, s, p):
 
 
 def spec_shapes(backbone, w, h):
+    if backbone == "multiscale":
+        return {t: (MS_FILTERS, out_size(h, k, 1, k // 2),
+                    out_size(w, k, 1, k // 2))
+                for t, k in zip(MS_TAPS, MS_KERNELS)}
     if backbone == "vgg19":
         sh, (H, W) = {}, (h, w)
         for t, c, pools in (("relu1_1", 64, 0), ("relu2_1", 128, 1),
@@ -582,6 +684,11 @@ def case_list():
     add("noresnet50-none-64x64", "noresnet50", "64x64")
     add("pseudo-vgg-none-64x64", "pseudo-vgg", "64x64")
     add("pseudo-resvgg-none-64x64", "pseudo-resvgg", "64x64")
+    add("multiscale-none-64x64", "multiscale", "64x64")
+    add("multiscale-none-67x45", "multiscale", "67x45")
+    add("multiscale-softmax-64x64", "multiscale", "64x64", smoothing="softmax")
+    add("multiscale-auto-67x45", "multiscale", "67x45", smoothing="auto")
+    add("multiscale-none-192x144", "multiscale", "192x144")
     return cases
 
 
@@ -603,6 +710,8 @@ def network(c):
             _nets[k] = make_pseudo(False, c["pooling"])
         elif b == "pseudo-resvgg":
             _nets[k] = make_pseudo(True, c["pooling"])
+        elif b == "multiscale":
+            _nets[k] = make_multiscale()
     return _nets[k]
 
 
@@ -613,10 +722,13 @@ def indices_for(w, h):
 
 def run_case(c, imgs, check=False):
     w, h = SIZES[c["size"]]
-    vgg = c["backbone"] == "vgg19"
-    style_l = VGG_STYLE if vgg else RES_STYLE
-    content_l = VGG_CONTENT if vgg else RES_CONTENT
-    order = list(VGG_TAPS) if vgg else spec_shapes(c["backbone"], w, h).keys()
+    if c["backbone"] == "vgg19":
+        style_l, content_l, order = VGG_STYLE, VGG_CONTENT, list(VGG_TAPS)
+    elif c["backbone"] == "multiscale":
+        style_l, content_l, order = MS_STYLE, MS_CONTENT, MS_TAPS
+    else:
+        style_l, content_l = RES_STYLE, RES_CONTENT
+        order = spec_shapes(c["backbone"], w, h).keys()
     taps_l = [t for t in order if t in style_l or t in content_l]
     mode = c["smoothing"]
     net = network(c)
@@ -831,8 +943,9 @@ def main():
                     "(default %(default)s)")
     ap.add_argument("--check", action="store_true",
                     help="finite-difference a few gradient entries of "
-                    "resnet50-none-64x64, resnet50-softmax-64x64 and "
-                    "vgg19-max-none-64x64")
+                    "resnet50-none-64x64, resnet50-softmax-64x64, "
+                    "vgg19-max-none-64x64, multiscale-none-64x64 and "
+                    "multiscale-softmax-64x64")
     ap.add_argument("--gauge", action="store_true",
                     help="also run every case in float32 and print how far "
                     "it lands from the float64 reference")
@@ -848,7 +961,8 @@ def main():
     if args.only:
         cases = [c for c in cases if c["id"] in args.only]
         assert cases, "no such case"
-    check_ids = {"resnet50-none-64x64", "resnet50-softmax-64x64", "vgg19-max-none-64x64"}
+    check_ids = {"resnet50-none-64x64", "resnet50-softmax-64x64", "vgg19-max-none-64x64",
+                 "multiscale-none-64x64", "multiscale-softmax-64x64"}
     results = []
     for c in cases:
         t1 = time.time()
