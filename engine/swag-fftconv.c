@@ -180,6 +180,24 @@ swag_fftconv_pick_side (int k, int in_c, int out_c)
   return best;
 }
 
+double
+swag_fftconv_macs (const SwagConvDesc *cv, int h, int w)
+{
+  const int    t = swag_fftconv_pick_side (cv->kh, cv->in_c, cv->out_c);
+  const int    v = t - cv->kh + 1;
+  const double tiles = t ? ceil ((double) h / v) * ceil ((double) w / v) : 0;
+  const double n = (double) t * t;
+
+  /* a real transform of n points: about 1.25 n log2 n multiply-adds; a
+   * complex product: 4. Counted in the direct method's currency: an FFT
+   * multiply-add takes SWAG_FFTCONV_MAC_COST times as long as one of the
+   * engine's GEMM (memory-bound transforms and products against blocked
+   * matrix kernels), so that time estimates compare across networks. */
+  return SWAG_FFTCONV_MAC_COST * tiles
+         * ((cv->in_c + cv->out_c) * 1.25 * n * log2 (MAX (n, 2))
+            + 4.0 * cv->in_c * cv->out_c * t * (t / 2 + 1));
+}
+
 gsize
 swag_fftconv_spectra_bytes (const SwagConvDesc *cv)
 {

@@ -27,6 +27,15 @@ gboolean     swag_fftconv_applies (const SwagConvDesc *cv);
  * per tile side), by a cost model; 0 when none fits. */
 int          swag_fftconv_pick_side (int k, int in_c, int out_c);
 
+/* Measured at 512 px, one thread: the multi-scale network's evaluation
+ * (8.7 G FFT multiply-adds) took 0.65 of VGG-19's (284 G direct ones). */
+#define SWAG_FFTCONV_MAC_COST 20.0
+
+/* Multiply-adds of one forward at h x w (transforms and products, the
+ * FFT's own work, not the direct method's), times SWAG_FFTCONV_MAC_COST;
+ * the backward costs the same. */
+double       swag_fftconv_macs (const SwagConvDesc *cv, int h, int w);
+
 /* Bytes of the kernel spectra swag_fftconv_new would make (0 if it does not
  * apply). */
 gsize        swag_fftconv_spectra_bytes (const SwagConvDesc *cv);

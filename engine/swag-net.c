@@ -582,7 +582,9 @@ swag_net_macs (const SwagNet *net, int h, int w, int last)
     for (int i = 0; i <= last; i++)
       {
         const SwagNode *n = &net->nodes[i];
-        if (n->op == SWAG_NODE_CONV)
+        if (n->op == SWAG_NODE_CONV && swag_fftconv_applies (&n->conv))
+          macs += swag_fftconv_macs (&n->conv, shapes[i].h, shapes[i].w);
+        else if (n->op == SWAG_NODE_CONV)
           macs += (double) shapes[i].c * shapes[i].h * shapes[i].w
                   * n->conv.in_c * n->conv.kh * n->conv.kw;
       }

@@ -117,7 +117,7 @@ int      swag_net_min_side   (const SwagNet *net, int last);
 gboolean swag_net_side_whole (const SwagNet *net, int last, int side);
 
 /* Multiply-adds of the forward pass up to @last at h x w (direct convolution
- * counting). */
+ * counting, but the FFT's own work for the convolutions it does). */
 double   swag_net_macs       (const SwagNet *net, int h, int w, int last);
 
 /* ---------------------------------------------------------- evaluation -- */
