@@ -24,10 +24,14 @@
  * Spectra are FFTW's interleaved complex (its split-array transforms are
  * twice as slow here), padded to a multiple of 8 entries so that the
  * products run in 64-byte vectors. FFTW (single precision) does the
- * transforms: one r2c and one c2r plan per convolution, made with FFTW_ESTIMATE (the same plan, so the same bits, on
- * every run on a machine) and executed from the pool's threads with FFTW's
- * new-array interface, which is thread-safe; the planner is made
- * thread-safe once, since networks may be built on several threads.
+ * transforms: one r2c and one c2r plan per convolution, made with
+ * FFTW_ESTIMATE (the same plan, so the same bits, on every run on a
+ * machine) and executed from the engine's own thread pool with FFTW's
+ * new-array interface, which is thread-safe. The tiles, not the transforms,
+ * are what runs in parallel: FFTW's threads would split each small
+ * transform and make the plan, and so the bits, depend on the thread count.
+ * FFTW's threads library is used for its thread-safe planner, since
+ * networks may be built on several threads at once.
  */
 #include "swag.h"
 #include "swag-fftconv.h"
@@ -44,8 +48,8 @@ struct _SwagFftConv
   int            k, pad;     /* kernel side, padding (k - 1) / 2 */
   int            in_c, out_c;
   int            t, v;       /* transform side, outputs per tile side */
-  int            f;          /* complex entries per spectrum: t * (t/2 + 1) */
-  int            fp;         /* f rounded up to 8 (one 64-byte vector) */
+  int            fp;         /* complex entries per spectrum, t (t/2 + 1),
+                                rounded up to 8 (one 64-byte vector) */
   int            batch;      /* tiles per task: each kernel spectrum is read
                                 once per batch (they stream from memory) */
   float         *spectra;    /* (out_c, in_c) spectra of 2 fp floats: FFT of
@@ -240,7 +244,6 @@ swag_fftconv_new (const SwagConvDesc *cv, GError **error)
   fc->out_c = cv->out_c;
   fc->t = t;
   fc->v = t - k + 1;
-  fc->f = t * (t / 2 + 1);
   fc->fp = padded_len (t);
   fc->batch = batch_for (t, cv->in_c);
   fc->spectra = alloc_floats ((gsize) cv->out_c * cv->in_c * sf);

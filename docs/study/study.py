@@ -274,8 +274,19 @@ def contact_sheet(rows, cells, side, out):
     draw.text((6, head_h + cell // 2 - 6), "photo (painting inset)",
               fill="black", font=font)
     for i, row in enumerate(rows):
-        draw.text((6, head_h + (i + 1) * cell + cell // 2 - 6), row[1],
-                  fill="black", font=font)
+        # the label in lines of at most 28 characters, at word breaks
+        lines, line = [], ""
+        for word in row[1].split():
+            if line and len(line) + 1 + len(word) > 28:
+                lines.append(line)
+                line = word
+            else:
+                line = (line + " " + word).strip()
+        lines.append(line)
+        for k, text in enumerate(lines):
+            draw.text((6, head_h + (i + 1) * cell + cell // 2 - 6
+                       + 14 * (k - (len(lines) - 1) / 2)), text,
+                      fill="black", font=font)
         for j, pair in enumerate(PAIRS):
             c = cells[(row[0], pair[0], side)]
             paste(Image.open(c["path"]), j, i + 1)
