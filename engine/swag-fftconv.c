@@ -133,7 +133,8 @@ swag_fftconv_applies (const SwagConvDesc *cv)
 
 /* Transform sides and FFTW's time per point of one 2-D real transform
  * (r2c and c2r alike, FFTW_ESTIMATE plans, single precision), in ns,
- * measured on this project's AVX-512 machine: sides with large prime
+ * measured on one of this project's AVX-512 machines (an AMD EPYC, Zen 4
+ * class; not measured on others): sides with large prime
  * factors or awkward strides (40, 96, 216) are slow, and the size alone
  * does not say which. */
 static const struct { int t; double ns; } sides[] = {
