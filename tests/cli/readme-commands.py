@@ -297,16 +297,20 @@ def run(where, text):
     for name in styles:
         style_files += provide(work, name, 'style')
 
-    # Its own process group, so that a hang is ended whole.
+    # Its own process group, so that a hang is ended whole (and, when
+    # meson's timeout ends this script, by on_term below).
     proc = subprocess.Popen(['sh', '-c', run_text], cwd=work, text=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
+    running.append(proc)
     try:
         stdout, stderr = proc.communicate(timeout=COMMAND_TIMEOUT)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
         stderr += '\n(killed after %d s)' % COMMAND_TIMEOUT
+    finally:
+        running.remove(proc)
     r = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     detail = '%s: %s\nran: %s\n' % (where, text, run_text)
     if r.returncode != 0:
@@ -378,6 +382,23 @@ def diagnosis_ok(stdout, content_files, style_files):
 
 
 # ------------------------------------------------------------------- main --
+
+running = []   # the command being run, in a process group of its own
+
+
+def on_term(signum, frame):
+    """meson ends a test that times out with SIGTERM to this script's
+    group, which the commands left: end theirs too, and clean up."""
+    for proc in running:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, on_term)
+signal.signal(signal.SIGINT, on_term)
 
 tmp_root = tempfile.mkdtemp(prefix='swag-readme-')
 try:

@@ -69,6 +69,7 @@ status, out, err = run('--dump-settings', 'json')
 check(status == 0, '--dump-settings json exits 0', err)
 table = json.loads(out)
 settings = table['settings']
+defaults = {s['name']: s['default'] for s in settings}
 check(len(settings) > 20, '%d settings in the table' % len(settings))
 
 status, help_text, err = run('--help')
@@ -91,10 +92,16 @@ for s in settings:
     if kind in ('int', 'double'):
         want = '%s to %s; default %s' % (s['min-text'], s['max-text'],
                                           s['default'])
-    elif kind in ('choice', 'file'):
-        want = ', '.join(s['choices'])
-    elif kind in ('seed', 'taps'):
-        want = 'default'
+    elif kind == 'choice':
+        want = '%s; default %s)' % (', '.join(s['choices']), s['default'])
+    elif kind == 'file':
+        want = '%s, or a file; default %s)' % (', '.join(s['choices']),
+                                              s['default'])
+    elif kind == 'seed':
+        want = '(default %s)' % s['default']
+    elif kind == 'taps':
+        # the default network's list, named after it
+        want = 'default for %s: %s)' % (defaults['backbone'], s['default'])
     else:
         want = s['help']
     check(want in line and (kind == 'boolean' or s['default'] in line),
