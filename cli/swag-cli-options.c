@@ -34,7 +34,7 @@ keep (CliOptions *o, char *s)
   return s;
 }
 
-/* @s's values as a list: "vgg19, resnet50, ..." for choices, "1 to 8" for
+/* @s's values as a list: "multiscale, vgg19, ..." for choices, "1 to 8" for
  * numbers, NULL for the rest. */
 static char *
 values_text (const SwagSetting *s)
@@ -98,8 +98,8 @@ setting_help (const SwagSetting *s)
 
         text = s->flags & SWAG_SETTING_NOT_EMPTY
                /* TRANSLATORS: an option in --help: its description, then
-                * the default for a network, e.g. "default for vgg19:
-                * relu3_1". */
+                * the default for a network, e.g. "default for multiscale:
+                * k7,k23". */
                ? g_strdup_printf (_("%s (default for %s: %s)"), help,
                                   backbone, def)
                /* TRANSLATORS: as "%s (default for %s: %s)", for a list of
@@ -654,6 +654,8 @@ markdown_setting (GString *out, const SwagSetting *s, const SwagParams *d)
                           s->metavar ? s->metavar : "");
   if (flag)
     g_string_append_printf (out, ", `-%c`", flag);
+  if (s->type == SWAG_SETTING_BOOLEAN)
+    g_string_append_printf (out, ", `--no-%s`", s->name);
   g_string_append_printf (out, " | `%s`", s->name);
   if (s->type == SWAG_SETTING_FILE)
     g_string_append_printf (out, " + `%s-file`", s->name);

@@ -223,7 +223,8 @@ static const SwagSetting settings[] = {
              | SWAG_SETTING_PRESET_RESET,
     .label = N_("Style taps"), .metavar = N_("TAPS"),
     .help = N_("Comma-separated network layers of the style loss, e.g. "
-               "\"relu1_1,relu2_1\""),
+               "\"k3,k7\" (the multi-scale network) or \"relu1_1,relu2_1\" "
+               "(VGG-19)"),
   },
   {
     .name = "content-layers", .type = SWAG_SETTING_TAPS,

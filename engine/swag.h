@@ -76,15 +76,16 @@ typedef enum
   SWAG_INIT_STYLE_NOISE
 } SwagInit;
 
-/* The choices older code names (the engine's messages, the tests): a
- * shortcut to the settings' names (SwagSetting.choices) and the presets'.
- * A new choice setting needs no value here. */
+/* The style term: what of the style's features the picture must match. */
 typedef enum
 {
   SWAG_STYLE_LOSS_GRAM,   /* Gram matrices of the taps (Gatys et al.) */
   SWAG_STYLE_LOSS_PATCH   /* nearest style patches (Li and Wand) */
 } SwagStyleLoss;
 
+/* The choices older code names (the engine's messages, the tests): a
+ * shortcut to the settings' names (SwagSetting.choices) and the presets'.
+ * A new choice setting needs no value here. */
 typedef enum
 {
   SWAG_CHOICE_BACKBONE,
@@ -201,8 +202,9 @@ gboolean swag_params_validate      (const SwagParams *params,
 char    *swag_params_to_json       (const SwagParams *params);
 
 /* The tap lists a run uses: the params' own, else the backbone's defaults;
- * with raw weights (the paper presets) the default content layer is the
- * paper's (relu4_2, conv3_5). */
+ * with raw weights (the paper presets) the default content layer of VGG-19
+ * and ResNet-50 is the paper's (relu4_2, conv3_5; the multi-scale network
+ * keeps its own). */
 const char *swag_params_style_layers   (const SwagParams *params);
 const char *swag_params_content_layers (const SwagParams *params);
 const char *swag_params_smooth_layers  (const SwagParams *params);
