@@ -440,6 +440,16 @@ run_one (Job *job, const char *content_path, const char *out, CliFormat format,
       say_error ("%s: %s", shown, err->message);
       goto out;
     }
+  /* The inputs' own checks (each style's size, a fully transparent style)
+   * before the network is built, as swag.h asks of every front end. */
+  if (out && !swag_transfer_check_inputs (&job->params, content->width,
+                                          content->height,
+                                          (const SwagImage *const *) job->styles,
+                                          job->n_styles, &err))
+    {
+      say_error ("%s: %s", shown, err->message);
+      goto out;
+    }
 
   if (interrupted)
     {

@@ -758,19 +758,21 @@ update_styles (SwagDialog                *d,
 static gchar *
 format_duration (double seconds)
 {
-  long s = MAX (1L, lround (seconds));
+  long s = MAX (1L, lround (seconds)), m;
 
   if (s < 60)
     /* Translators: a duration in seconds. */
     return g_strdup_printf (_("%ld s"), s);
 
-  if (s < 3600)
+  /* Whole minutes first, then hours: 3599 s is "1 h 0 min", not "60 min",
+   * and 7199 s "2 h 0 min", not "1 h 60 min". */
+  m = (s + 30) / 60;
+  if (m < 60)
     /* Translators: a duration in minutes. */
-    return g_strdup_printf (_("%ld min"), (s + 30) / 60);
+    return g_strdup_printf (_("%ld min"), m);
 
   /* Translators: a duration in hours and minutes. */
-  return g_strdup_printf (_("%ld h %ld min"), s / 3600,
-                          (s % 3600 + 30) / 60);
+  return g_strdup_printf (_("%ld h %ld min"), m / 60, m % 60);
 }
 
 static void
@@ -914,6 +916,25 @@ update_sensitivity (SwagDialog *d)
 
 /* Everything that follows the settings: sensitivity, the preview's
  * inputs, the estimate, and whether OK can run. */
+/* Pre-trained weights for a network that has none (the multi-scale
+ * network, the ablations) are refused here, with the engine's message, so
+ * that OK is not offered for a run that would fail at once. A missing file
+ * of VGG-19 or ResNet-50 stays the run's to report: its message lists every
+ * folder searched. */
+static gboolean
+check_weights (const SwagParams *p,
+               GError          **error)
+{
+  if (p->weights && strcmp (p->weights, "pretrained") == 0 &&
+      !swag_weights_file_name (p->backbone))
+    {
+      g_free (swag_weights_find (p->backbone, NULL, error));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 update (SwagDialog *d)
 {
@@ -938,6 +959,7 @@ update (SwagDialog *d)
     }
   else if (!swag_plugin_settings_read (&settings, d->config, &error) ||
            !swag_params_validate (&settings.params, &error) ||
+           !check_weights (&settings.params, &error) ||
            !update_styles (d, &settings, &error))
     {
       show_estimate (d, error->message, TRUE);

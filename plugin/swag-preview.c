@@ -640,14 +640,21 @@ start_job (SwagPreview *preview)
   p = &job->params->params;
 
   /* What the engine expects an evaluation to take, to compare with what
-   * it does take. */
-  if (swag_transfer_estimate (p, job->content->image->width,
-                              job->content->image->height,
-                              job->styles[0]->image->width,
-                              job->styles[0]->image->height,
-                              &estimate, NULL) &&
-      p->iterations > 0)
-    job->estimate = estimate.seconds / p->iterations;
+   * it does take: for the largest style, as the full run's estimate that
+   * this ratio corrects (swag_plugin_estimate). */
+  {
+    const SwagImage *styles[2] = { job->styles[0]->image,
+                                   job->styles[1] ? job->styles[1]->image
+                                                  : NULL };
+    const SwagImage *largest = swag_largest_image (styles, job->n_styles);
+
+    if (swag_transfer_estimate (p, job->content->image->width,
+                                job->content->image->height,
+                                largest->width, largest->height,
+                                &estimate, NULL) &&
+        p->iterations > 0)
+      job->estimate = estimate.seconds / p->iterations;
+  }
 
   if (preview->net && swag_net_matches (preview->net, p))
     job->net = g_steal_pointer (&preview->net);
