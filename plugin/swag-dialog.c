@@ -914,8 +914,6 @@ update_sensitivity (SwagDialog *d)
   g_free (weights);
 }
 
-/* Everything that follows the settings: sensitivity, the preview's
- * inputs, the estimate, and whether OK can run. */
 /* Pre-trained weights for a network that has none (the multi-scale
  * network, the ablations) are refused here, with the engine's message, so
  * that OK is not offered for a run that would fail at once. A missing file
@@ -935,6 +933,8 @@ check_weights (const SwagParams *p,
   return TRUE;
 }
 
+/* Everything that follows the settings: sensitivity, the preview's
+ * inputs, the estimate, and whether OK can run. */
 static void
 update (SwagDialog *d)
 {
