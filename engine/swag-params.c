@@ -101,8 +101,8 @@ static const SwagSetting settings[] = {
     .group = SWAG_GROUP_NETWORK,
     .label = N_("_Weights"), .metavar = N_("WEIGHTS"),
     .help = N_("The network's weights: seeded random ones, pre-trained "
-               "ones looked up by the network's name, or a .safetensors "
-               "file with a torchvision state dict"),
+               "ones looked up by the network's name (VGG-19 and ResNet-50 "
+               "only), or a .safetensors file with the network's tensors"),
   },
   {
     .name = "seed", .type = SWAG_SETTING_SEED,
