@@ -15,14 +15,12 @@ GPL-3.0-or-later.
 import argparse
 import os
 import subprocess
-import sys
 import time
 
-import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
+from studylib import TOP, colour_distance, edge_correlation, find_image
+
 
 # Content/style pairs: (label, content, style). Sources and licences in
 # docs/study/SOURCES.md.
@@ -59,46 +57,6 @@ ROWS = [
     ("resnet-scale", "r-ResNet-50 + scale 0.001",
      RESNET + ["--smoothing", "scale", "--alpha", "0.001"]),
 ]
-
-
-def find_image(name):
-    for folder in (os.path.join(HERE, "images"),
-                   os.path.join(TOP, "data", "samples")):
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            return path
-    sys.exit("missing study image %s (see docs/study/SOURCES.md)" % name)
-
-
-def gray(im):
-    a = np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
-    return a @ np.array([0.299, 0.587, 0.114])
-
-
-def edge_correlation(result, content):
-    """Pearson correlation of the gradient magnitudes of result and content
-    (content legibility: 1 = same edges, 0 = unrelated)."""
-    content = content.convert("RGB").resize(result.size, Image.LANCZOS)
-    mags = []
-    for im in (result, content):
-        g = gray(im)
-        gx = np.zeros_like(g)
-        gy = np.zeros_like(g)
-        gx[:, 1:-1] = g[:, 2:] - g[:, :-2]
-        gy[1:-1, :] = g[2:, :] - g[:-2, :]
-        mags.append(np.hypot(gx, gy).ravel())
-    return float(np.corrcoef(mags[0], mags[1])[0, 1])
-
-
-def colour_distance(result, style):
-    """Mean over R, G, B of the 1-D Wasserstein distance between the pixel
-    values of result and style (0 = the style's palette exactly)."""
-    a = np.asarray(result.convert("RGB"), dtype=np.float64).reshape(-1, 3) / 255
-    b = np.asarray(style.convert("RGB"), dtype=np.float64).reshape(-1, 3) / 255
-    q = np.linspace(0, 1, 256)
-    return float(np.mean([np.abs(np.quantile(a[:, c], q)
-                                 - np.quantile(b[:, c], q)).mean()
-                          for c in range(3)]))
 
 
 def run(binary, content, style, out, flags, size, iterations, threads):

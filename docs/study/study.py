@@ -40,14 +40,14 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import time
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
+from studylib import (HERE, TOP, colour_distance, edge_correlation, find_image,
+                      gray)
+
 ITERATIONS = 300            # the default job's budget
 
 # (key, label, photograph, painting); sources and licences in SOURCES.md.
@@ -90,43 +90,7 @@ ROWS = [
 ]
 
 
-def find_image(name):
-    for folder in (os.path.join(HERE, "images"),
-                   os.path.join(TOP, "data", "samples")):
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            return path
-    sys.exit("missing study image %s (see docs/study/SOURCES.md)" % name)
-
-
 # ---------------------------------------------------------------- metrics
-
-def gray(im):
-    a = np.asarray(im.convert("RGB"), dtype=np.float64) / 255.0
-    return a @ np.array([0.299, 0.587, 0.114])
-
-
-def edge_correlation(result, photo):
-    photo = photo.convert("RGB").resize(result.size, Image.LANCZOS)
-    mags = []
-    for im in (result, photo):
-        g = gray(im)
-        gx = np.zeros_like(g)
-        gy = np.zeros_like(g)
-        gx[:, 1:-1] = g[:, 2:] - g[:, :-2]
-        gy[1:-1, :] = g[2:, :] - g[:-2, :]
-        mags.append(np.hypot(gx, gy).ravel())
-    return float(np.corrcoef(mags[0], mags[1])[0, 1])
-
-
-def colour_distance(a_im, b_im):
-    a = np.asarray(a_im.convert("RGB"), dtype=np.float64).reshape(-1, 3) / 255
-    b = np.asarray(b_im.convert("RGB"), dtype=np.float64).reshape(-1, 3) / 255
-    q = np.linspace(0, 1, 256)
-    return float(np.mean([np.abs(np.quantile(a[:, c], q)
-                                 - np.quantile(b[:, c], q)).mean()
-                          for c in range(3)]))
-
 
 def gabor_bank(n_scales=4, n_orient=6):
     bank = []

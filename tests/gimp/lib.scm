@@ -87,6 +87,11 @@
 (define (load-image name)
   (car (gimp-file-load RUN-NONINTERACTIVE (input name))))
 
+; A file the GUI cases' session put into this case's output folder (the
+; bundled samples).
+(define (sample name)
+  (car (gimp-file-load RUN-NONINTERACTIVE (string-append swag-out "/" name))))
+
 ; Adds the PNG @name to @img as a new layer at @position.
 (define (load-layer img name position)
   (let ((layer (car (gimp-file-load-layer RUN-NONINTERACTIVE img (input name)))))

@@ -8,8 +8,6 @@
 ; one Ctrl+Z in the image window undoes the step made just before the call
 ; (a rename of the content layer), nothing the call left. Then a run right
 ; after works.
-(define (sample name)
-  (car (gimp-file-load RUN-NONINTERACTIVE (string-append swag-out "/" name))))
 
 (define img (sample "chelsea.png"))
 (define content (first-layer img))

@@ -7,8 +7,6 @@
 ; seconds later and presses OK; the run then makes the new layer with the
 ; dialog's settings. The pictures, the mnemonics, the preview's restart
 ; and the main loop's stall are checked in gui-dialog.check.
-(define (sample name)
-  (car (gimp-file-load RUN-NONINTERACTIVE (string-append swag-out "/" name))))
 
 (define img (sample "chelsea.png"))
 (define content (first-layer img))
