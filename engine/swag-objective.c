@@ -641,7 +641,8 @@ swag_objective_new (const SwagNet *net, const SwagParams *params,
         smooth_n = MAX (smooth_n, n);
       if (t->has_style && t->use_patch)
         {
-          t->patch_work = swag_patch_work_new (t->patch, sh.h, sh.w, error);
+          t->patch_work = swag_patch_work_new (t->patch, sh.h, sh.w, t->mask,
+                                               error);
           if (!t->patch_work)
             goto fail;
         }
@@ -808,7 +809,7 @@ swag_objective_eval (SwagObjective *obj, const float *x, double *total,
         }
       if (t->has_style && t->use_patch)
         {
-          ls = swag_patch_loss (ctx, t->patch, t->patch_work, s, t->mask,
+          ls = swag_patch_loss (ctx, t->patch, t->patch_work, s,
                                 t->style_w, ds && t->style_w != 0 ? ds : NULL);
           sum += t->style_w * ls;
         }

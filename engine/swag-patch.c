@@ -267,7 +267,8 @@ swag_patch_work_free (SwagPatchWork *wk)
 }
 
 SwagPatchWork *
-swag_patch_work_new (const SwagPatchTarget *t, int h, int w, GError **error)
+swag_patch_work_new (const SwagPatchTarget *t, int h, int w,
+                     const float *mask, GError **error)
 {
   SwagPatchWork *wk = g_new0 (SwagPatchWork, 1);
   const int      ns = swag_patch_target_count (t);
@@ -300,30 +301,14 @@ swag_patch_work_new (const SwagPatchTarget *t, int h, int w, GError **error)
     }
   wk->nn = g_new (int, wk->n);
   wk->wt = g_new (float, wk->n);
-  return wk;
-}
 
-/* ----------------------------------------------------------------- loss -- */
-
-double
-swag_patch_loss (SwagCtx *ctx, const SwagPatchTarget *t, SwagPatchWork *wk,
-                 const float *f, const float *mask, double scale, float *df)
-{
-  const int    ns = swag_patch_target_count (t), d = t->d, c = t->c;
-  const int    nx = wk->pw - 2;
-  const float *tp = (const float *) (void *) t->patches->data;
-  const float *tu = (const float *) (void *) t->unit->data;
-  double       loss = 0, wsum = 0;
-
-  g_return_val_if_fail (ns > 0, NAN);
-  pool_down (f, c, wk->h, wk->w, t->pool, wk->q);
-  windows (wk->q, c, wk->ph, wk->pw, wk->p);
-
-  /* Window weights: the pooled mask's mean over each window. */
+  /* Window weights, fixed for the run: the pooled mask's mean over each
+   * window (1 without a mask). */
   if (mask)
     {
-      float *mq = g_new (float, (gsize) wk->ph * wk->pw);
-      pool_down (mask, 1, wk->h, wk->w, t->pool, mq);
+      const int nx = wk->pw - 2;
+      float    *mq = g_new (float, (gsize) wk->ph * wk->pw);
+      pool_down (mask, 1, h, w, t->pool, mq);
       for (int i = 0; i < wk->n; i++)
         {
           const int y = i / nx, x = i % nx;
@@ -338,6 +323,24 @@ swag_patch_loss (SwagCtx *ctx, const SwagPatchTarget *t, SwagPatchWork *wk,
   else
     for (int i = 0; i < wk->n; i++)
       wk->wt[i] = 1.0f;
+  return wk;
+}
+
+/* ----------------------------------------------------------------- loss -- */
+
+double
+swag_patch_loss (SwagCtx *ctx, const SwagPatchTarget *t, SwagPatchWork *wk,
+                 const float *f, double scale, float *df)
+{
+  const int    ns = swag_patch_target_count (t), d = t->d, c = t->c;
+  const int    nx = wk->pw - 2;
+  const float *tp = (const float *) (void *) t->patches->data;
+  const float *tu = (const float *) (void *) t->unit->data;
+  double       loss = 0, wsum = 0;
+
+  g_return_val_if_fail (ns > 0, NAN);
+  pool_down (f, c, wk->h, wk->w, t->pool, wk->q);
+  windows (wk->q, c, wk->ph, wk->pw, wk->p);
 
   /* Matches: scores (rows, ns) = P_block T_unit^T, best per row. */
   for (int i0 = 0; i0 < wk->n; i0 += BLOCK_ROWS)

@@ -38,20 +38,21 @@ gboolean swag_patch_target_add  (SwagPatchTarget *t, SwagCtx *ctx,
 int      swag_patch_target_count (const SwagPatchTarget *t);
 
 /* Per picture: scratch for one tap of h x w (pooled features, patches,
- * scores, matches). */
+ * scores, matches) and the windows' weights from the picture's position
+ * weights @mask (h, w, may be NULL), fixed for the run. */
 typedef struct _SwagPatchWork SwagPatchWork;
 
 SwagPatchWork *swag_patch_work_new  (const SwagPatchTarget *t, int h, int w,
-                                     GError **error);
+                                     const float *mask, GError **error);
 void           swag_patch_work_free (SwagPatchWork *wk);
 guint64        swag_patch_work_bytes (int c, int h, int w, int n_style);
 
-/* The loss at activation @f (c, h, w) with position weights @mask (h, w,
- * may be NULL); with @df (c, h, w) not NULL, df += scale * d loss / d f,
- * the matches held fixed. Needs at least one style patch. */
+/* The loss at activation @f (c, h, w), weighted as @wk's mask says; with
+ * @df (c, h, w) not NULL, df += scale * d loss / d f, the matches held
+ * fixed. Needs at least one style patch. */
 double swag_patch_loss (SwagCtx *ctx, const SwagPatchTarget *t,
-                        SwagPatchWork *wk, const float *f, const float *mask,
-                        double scale, float *df);
+                        SwagPatchWork *wk, const float *f, double scale,
+                        float *df);
 
 G_END_DECLS
 

@@ -274,12 +274,12 @@ engine_loss (SwagCtx *ctx, const SwagPatchTarget *t, const float *f, int h,
              int w, const float *mask, double scale, float *df)
 {
   GError        *error = NULL;
-  SwagPatchWork *wk = swag_patch_work_new (t, h, w, &error);
+  SwagPatchWork *wk = swag_patch_work_new (t, h, w, mask, &error);
   double         loss;
 
   g_assert_no_error (error);
   g_assert_nonnull (wk);
-  loss = swag_patch_loss (ctx, t, wk, f, mask, scale, df);
+  loss = swag_patch_loss (ctx, t, wk, f, scale, df);
   swag_patch_work_free (wk);
   return loss;
 }
@@ -772,13 +772,13 @@ test_too_small (void)
   g_assert_cmpint (swag_patch_target_count (t), ==, 0);
   g_assert_true (swag_patch_target_add (t, &ctx, s, 6, 6, NULL, 0, &error));
   g_assert_cmpint (swag_patch_target_count (t), ==, 1);   /* 3 x 3: one */
-  g_assert_null (swag_patch_work_new (t, 5, 40, &error));
+  g_assert_null (swag_patch_work_new (t, 5, 40, NULL, &error));
   g_assert_error (error, SWAG_ERROR, SWAG_ERROR_INVALID);
   g_assert_cmpstr (error->message, ==,
                    "The image is too small for the patch style loss");
   g_clear_error (&error);
   {
-    SwagPatchWork *wk = swag_patch_work_new (t, 6, 7, &error);
+    SwagPatchWork *wk = swag_patch_work_new (t, 6, 7, NULL, &error);
     g_assert_no_error (error);
     g_assert_nonnull (wk);
     swag_patch_work_free (wk);
